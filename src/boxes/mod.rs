@@ -1,0 +1,1 @@
+//! Base images ("boxes"): see the module docs once implemented.

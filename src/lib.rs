@@ -1,0 +1,13 @@
+//! mlab: Apache Mesos teaching labs out of real virtual machines.
+//!
+//! The library holds everything; the `mlab` binary is a thin command-line layer on top.
+//! - [`lab`]: the lab file format, parsing with source locations, validation and resolution
+//!   into a fully decided plan (IPs, MACs, ZooKeeper ids, quorum, endpoints).
+//! - [`render`]: the provisioner templates that turn a resolved lab into per-node files.
+//! - [`boxes`]: base images (download, verify, build from Debian packages).
+//! - [`provider`]: the hypervisor interface and its libvirt implementation.
+//! - [`ssh`]: SSH to lab nodes with pinned host keys.
+
+pub mod boxes;
+pub mod provider;
+pub mod ssh;

@@ -9,5 +9,6 @@
 //! - [`ssh`]: SSH to lab nodes with pinned host keys.
 
 pub mod boxes;
+pub mod paths;
 pub mod provider;
 pub mod ssh;

@@ -1,0 +1,150 @@
+//! Where labs come from: the built-in ones embedded in the binary (`labs/` in the source tree),
+//! the user's own lab directory, and paths to lab files.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use include_dir::{Dir, include_dir};
+
+use super::diagnostic::{Diagnostic, did_you_mean};
+use super::source::SourceFile;
+
+static BUILTIN_LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/labs");
+
+/// A lab file found by name or path, before parsing its fields.
+#[derive(Debug, Clone)]
+pub struct FoundLab {
+    /// Stable identity for cycle detection: `builtin:NAME` or the canonical path.
+    pub id: String,
+    pub file: Arc<SourceFile>,
+    pub kind: LabKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LabKind {
+    Builtin,
+    Local,
+    File,
+}
+
+/// Finds labs by name or path.
+#[derive(Debug, Clone)]
+pub struct LabLibrary {
+    /// The user's labs, `NAME.yaml` each; a user lab named like a built-in one replaces it.
+    pub user_dir: Option<PathBuf>,
+}
+
+impl LabLibrary {
+    /// The user's lab directory: `$MLAB_LABS_DIR`, else `$XDG_CONFIG_HOME/mlab/labs`.
+    pub fn from_env() -> Self {
+        let user_dir = std::env::var_os("MLAB_LABS_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .or_else(|| directories::ProjectDirs::from("", "", "mlab").map(|d| d.config_dir().join("labs")));
+        LabLibrary { user_dir }
+    }
+
+    /// Names of the built-in labs.
+    pub fn builtin_names() -> Vec<String> {
+        let mut names: Vec<String> = BUILTIN_LABS
+            .files()
+            .filter_map(|f| f.path().to_str()?.strip_suffix(".yaml").map(str::to_string))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The text of a built-in lab.
+    pub fn builtin_text(name: &str) -> Option<&'static str> {
+        BUILTIN_LABS.get_file(format!("{name}.yaml"))?.contents_utf8()
+    }
+
+    /// Names of the user's labs.
+    pub fn local_names(&self) -> Vec<String> {
+        let Some(dir) = &self.user_dir else { return Vec::new() };
+        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| {
+                let p = e.ok()?.path();
+                let ext = p.extension()?.to_str()?;
+                if ext == "yaml" || ext == "yml" { Some(p.file_stem()?.to_str()?.to_string()) } else { None }
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// Does `reference` look like a path rather than a lab name?
+    pub fn is_path(reference: &str) -> bool {
+        reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml")
+    }
+
+    /// Find a lab by name or path. `relative_to` is the directory paths are relative to (the
+    /// extending file's directory); `skip_id` excludes one candidate, so a user lab named
+    /// `mini-cluster` can extend the built-in `mini-cluster`.
+    pub fn find(&self, reference: &str, relative_to: Option<&Path>, skip_id: Option<&str>) -> Result<FoundLab, Diagnostic> {
+        if Self::is_path(reference) {
+            let path = match relative_to {
+                Some(dir) if Path::new(reference).is_relative() => dir.join(reference),
+                _ => PathBuf::from(reference),
+            };
+            return read_file(&path, reference, LabKind::File);
+        }
+        if let Some(dir) = &self.user_dir {
+            for ext in ["yaml", "yml"] {
+                let path = dir.join(format!("{reference}.{ext}"));
+                if path.is_file() {
+                    let found = read_file(&path, &path.display().to_string(), LabKind::Local)?;
+                    if Some(found.id.as_str()) != skip_id {
+                        return Ok(found);
+                    }
+                }
+            }
+        }
+        if let Some(text) = Self::builtin_text(reference) {
+            let id = format!("builtin:{reference}");
+            if Some(id.as_str()) != skip_id {
+                let file = SourceFile::parse(id.clone(), None, text.to_string())?;
+                return Ok(FoundLab { id, file: Arc::new(file), kind: LabKind::Builtin });
+            }
+        }
+        let mut names = Self::builtin_names();
+        names.extend(self.local_names());
+        let hint = match did_you_mean(reference, names.iter().map(String::as_str)) {
+            Some(s) => format!("did you mean `{s}`? "),
+            None => String::new(),
+        };
+        Err(Diagnostic::new(format!("no lab named `{reference}`"))
+            .help(format!("{hint}available labs: {} (see `mlab labs`), or give a path to a lab file", names.join(", "))))
+    }
+}
+
+fn read_file(path: &Path, display: &str, kind: LabKind) -> Result<FoundLab, Diagnostic> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostic::new(format!("cannot read lab file `{display}`: {e}")).help("check the path (a lab name has no `/` or `.yaml`)")
+    })?;
+    let id = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string();
+    let file = SourceFile::parse(display.to_string(), Some(path.to_path_buf()), text)?;
+    Ok(FoundLab { id, file: Arc::new(file), kind })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_five_labs_are_built_in() {
+        let names = LabLibrary::builtin_names();
+        for n in ["single-node", "mini-cluster", "ha-cluster", "kafka-lab", "spark-lab"] {
+            assert!(names.iter().any(|x| x == n), "{n} not in {names:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_name_suggests() {
+        let lib = LabLibrary { user_dir: None };
+        let err = lib.find("mini-clustr", None, None).unwrap_err();
+        assert!(err.help.unwrap().contains("did you mean `mini-cluster`?"));
+    }
+}

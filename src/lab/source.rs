@@ -1,0 +1,198 @@
+//! Lab file text with a map from field paths (`nodes[2].memory`) to their line and column,
+//! so that every error, including those found long after parsing, can quote the user's file.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use super::diagnostic::Diagnostic;
+
+/// A 1-based line and column in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
+
+/// Where a field sits: its key (for mapping entries) and its value.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    key: Option<Pos>,
+    value: Pos,
+}
+
+/// One lab file: where it came from, its text, and the position of every field.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// What errors call the file: a path as the user gave it, or `builtin:NAME`.
+    pub display: String,
+    /// The file on disk, if it is one (built-in labs are embedded).
+    pub path: Option<PathBuf>,
+    pub text: String,
+    spans: HashMap<String, Span>,
+}
+
+impl SourceFile {
+    /// Parse `text` for positions. A YAML syntax error becomes a diagnostic at its position.
+    pub fn parse(display: String, path: Option<PathBuf>, text: String) -> Result<SourceFile, Diagnostic> {
+        let mut builder = SpanBuilder::default();
+        let mut parser = Parser::new_from_str(&text);
+        let mut file = SourceFile { display, path, text: String::new(), spans: HashMap::new() };
+        if let Err(err) = parser.load(&mut builder, false) {
+            // Markers are 1-based lines and 0-based columns.
+            let pos = Pos { line: err.marker().line(), col: err.marker().col() + 1 };
+            file.text = text;
+            return Err(Diagnostic::new(format!("YAML syntax error: {}", err.info()))
+                .at(&file, pos)
+                .help("fix the YAML syntax at this place (indentation, a missing `:` or an unclosed quote or bracket)"));
+        }
+        file.text = text;
+        file.spans = builder.spans;
+        Ok(file)
+    }
+
+    /// Position of a field's value, e.g. `nodes[1].ip`.
+    pub fn value_pos(&self, path: &str) -> Option<Pos> {
+        self.spans.get(path).map(|s| s.value)
+    }
+
+    /// Position of a field's key if it has one (mapping entries), else of its value.
+    pub fn key_pos(&self, path: &str) -> Option<Pos> {
+        self.spans.get(path).map(|s| s.key.unwrap_or(s.value))
+    }
+
+    /// The text of line `line` (1-based), without its newline.
+    pub fn line_text(&self, line: usize) -> Option<&str> {
+        self.text.lines().nth(line.checked_sub(1)?)
+    }
+
+    /// The value position of `path`, or of the closest ancestor that has one.
+    pub fn nearest_value_pos(&self, path: &str) -> Option<Pos> {
+        let mut p = path.to_string();
+        loop {
+            if let Some(pos) = self.value_pos(&p) {
+                return Some(pos);
+            }
+            let cut = p.rfind(['.', '['])?;
+            p.truncate(cut);
+        }
+    }
+}
+
+/// Joins a parent path and a mapping key: `nodes[0]` + `memory` = `nodes[0].memory`.
+pub fn join_key(parent: &str, key: &str) -> String {
+    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
+}
+
+/// Joins a parent path and a sequence index: `nodes` + 2 = `nodes[2]`.
+pub fn join_index(parent: &str, index: usize) -> String {
+    format!("{parent}[{index}]")
+}
+
+enum Frame {
+    Mapping { path: String, key: Option<String> },
+    Sequence { path: String, index: usize },
+}
+
+#[derive(Default)]
+struct SpanBuilder {
+    stack: Vec<Frame>,
+    spans: HashMap<String, Span>,
+    pending_key_pos: Option<Pos>,
+}
+
+impl SpanBuilder {
+    /// The path of the value about to start, or `None` when the next scalar is a mapping key.
+    fn next_value_path(&self) -> Option<String> {
+        match self.stack.last() {
+            None => Some(String::new()),
+            Some(Frame::Mapping { key: None, .. }) => None,
+            Some(Frame::Mapping { path, key: Some(k) }) => Some(join_key(path, k)),
+            Some(Frame::Sequence { path, index }) => Some(join_index(path, *index)),
+        }
+    }
+
+    /// A value at the current position is complete: move the parent on.
+    fn value_done(&mut self) {
+        match self.stack.last_mut() {
+            Some(Frame::Mapping { key, .. }) => *key = None,
+            Some(Frame::Sequence { index, .. }) => *index += 1,
+            None => {}
+        }
+    }
+
+    fn record(&mut self, path: &str, pos: Pos) {
+        let key = self.pending_key_pos.take();
+        self.spans.entry(path.to_string()).or_insert(Span { key, value: pos });
+    }
+}
+
+impl MarkedEventReceiver for SpanBuilder {
+    fn on_event(&mut self, event: Event, mark: Marker) {
+        let pos = Pos { line: mark.line(), col: mark.col() + 1 };
+        match event {
+            Event::Scalar(text, ..) => match self.next_value_path() {
+                None => {
+                    if let Some(Frame::Mapping { key, .. }) = self.stack.last_mut() {
+                        *key = Some(text);
+                    }
+                    self.pending_key_pos = Some(pos);
+                }
+                Some(path) => {
+                    self.record(&path, pos);
+                    self.value_done();
+                }
+            },
+            Event::Alias(_) => {
+                if let Some(path) = self.next_value_path() {
+                    self.record(&path, pos);
+                    self.value_done();
+                } else if let Some(Frame::Mapping { key, .. }) = self.stack.last_mut() {
+                    // An alias used as a key: give it a name no field has.
+                    *key = Some("<alias>".into());
+                }
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                // A collection used as a mapping key is legal YAML but never a lab field.
+                let path = self.next_value_path().unwrap_or_else(|| "<complex key>".into());
+                self.record(&path, pos);
+                self.stack.push(if matches!(event, Event::MappingStart(..)) {
+                    Frame::Mapping { path, key: None }
+                } else {
+                    Frame::Sequence { path, index: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                self.value_done();
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_nested_fields_to_lines() {
+        let text = "name: x\nnetwork:\n  cidr: 10.0.0.0/24\nnodes:\n  - name: a\n    memory: 512\n  - {name: b, cpus: 2}\n";
+        let f = SourceFile::parse("t.yaml".into(), None, text.into()).unwrap();
+        assert_eq!(f.value_pos("name"), Some(Pos { line: 1, col: 7 }));
+        assert_eq!(f.key_pos("network.cidr"), Some(Pos { line: 3, col: 3 }));
+        assert_eq!(f.value_pos("network.cidr"), Some(Pos { line: 3, col: 9 }));
+        assert_eq!(f.key_pos("nodes[0].memory"), Some(Pos { line: 6, col: 5 }));
+        assert_eq!(f.value_pos("nodes[1].cpus").map(|p| p.line), Some(7));
+        assert_eq!(f.nearest_value_pos("nodes[1].cpus.deeper").map(|p| p.line), Some(7));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = SourceFile::parse("t.yaml".into(), None, "a: [1, 2\nb: 3\n".into()).unwrap_err();
+        assert!(err.pos.is_some(), "{err:?}");
+        assert!(err.to_string().contains("t.yaml:"), "{err}");
+    }
+}

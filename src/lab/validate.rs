@@ -1,0 +1,294 @@
+//! Checks of a composed lab that the file format alone cannot express. Every problem is
+//! collected; [`super::resolve`] runs only on a lab that passed.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::Ipv4Addr;
+
+use ipnet::Ipv4Net;
+
+use super::compose::ComposedLab;
+use super::diagnostic::Diagnostics;
+use super::role::{BASE_SYSTEM_MIB, Role};
+use super::source::{join_index, join_key};
+
+/// Most nodes one entry may declare with `count`.
+pub const MAX_COUNT: u32 = 99;
+
+/// Run every check; `Ok` means [`super::resolve::resolve`] can plan the lab.
+pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
+    let mut errors = Vec::new();
+    let lab = &c.lab;
+
+    if let Some(name) = &lab.name {
+        if !is_dns_label(name) {
+            errors.push(
+                c.error_at("name", format!("lab name `{name}` is not usable as a host and network name"))
+                    .help("use lowercase letters, digits and `-`, starting with a letter, at most 40 characters"),
+            );
+        }
+    }
+
+    let subnet = match &lab.network.cidr {
+        None => None,
+        Some(text) => match check_cidr(text) {
+            Ok(net) => Some(net),
+            Err(help) => {
+                errors.push(c.error_at("network.cidr", format!("bad CIDR `{text}`")).help(help));
+                None
+            }
+        },
+    };
+    if let Some(domain) = &lab.network.domain {
+        if domain.is_empty() || !domain.split('.').all(is_dns_label) {
+            errors.push(
+                c.error_at("network.domain", format!("`{domain}` is not a DNS domain"))
+                    .help("use dot-separated labels of lowercase letters, digits and `-`, e.g. `mini.test`"),
+            );
+        }
+    }
+
+    // Node names, counts and addresses.
+    let mut names: HashMap<String, String> = HashMap::new(); // expanded name -> entry path
+    let mut ips: HashMap<Ipv4Addr, String> = HashMap::new(); // fixed ip -> entry path
+    for (i, entry) in lab.nodes.iter().enumerate() {
+        let path = join_index("nodes", i);
+        if !is_dns_label(&entry.name) {
+            errors.push(
+                c.error_at(&join_key(&path, "name"), format!("node name `{}` is not a valid host name", entry.name))
+                    .help("use lowercase letters, digits and `-`, starting with a letter"),
+            );
+        }
+        if let Some(count) = entry.count {
+            if count == 0 || count > MAX_COUNT {
+                errors.push(
+                    c.error_at(&join_key(&path, "count"), format!("count must be between 1 and {MAX_COUNT}, not {count}")),
+                );
+            }
+            if entry.ip.is_some() {
+                errors.push(
+                    c.error_at_key(&join_key(&path, "ip"), "a fixed `ip` cannot be shared by `count` nodes")
+                        .help("declare the nodes one by one to give each a fixed address, or drop `ip`"),
+                );
+            }
+        } else if let Some(super::model::Autostart::First(_)) = entry.autostart {
+            errors.push(
+                c.error_at(&join_key(&path, "autostart"), "a number for `autostart` only makes sense with `count`")
+                    .help("write `autostart: true` or `autostart: false`"),
+            );
+        }
+        for name in expand_names(&entry.name, entry.count) {
+            if let Some(first) = names.insert(name.clone(), path.clone()) {
+                let what = if first == path { String::new() } else { format!(" (also declared by `{first}`)") };
+                errors.push(
+                    c.error_at(&join_key(&path, "name"), format!("duplicate node name `{name}`{what}"))
+                        .help("every node needs its own name; rename one of them"),
+                );
+            }
+        }
+        if let Some(text) = &entry.ip {
+            let ip_path = join_key(&path, "ip");
+            match text.parse::<Ipv4Addr>() {
+                Err(_) => errors.push(c.error_at(&ip_path, format!("`{text}` is not an IPv4 address"))),
+                Ok(ip) => {
+                    if let Some(net) = subnet {
+                        if let Err(why) = check_host_ip(net, ip) {
+                            errors.push(c.error_at(&ip_path, format!("IP {ip} {why}")).help(format!(
+                                "pick an address from {} to {} (the first is the host's side)",
+                                nth_host(net, 2),
+                                net.broadcast().saturating_sub_one()
+                            )));
+                        }
+                    }
+                    if let Some(other) = ips.insert(ip, path.clone()) {
+                        errors.push(
+                            c.error_at(&ip_path, format!("IP {ip} is used twice (also by `{other}`)"))
+                                .help("give each node its own address, or drop `ip` to have one chosen"),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(cpus) = entry.cpus {
+            if cpus == 0 || cpus > 64 {
+                errors.push(c.error_at(&join_key(&path, "cpus"), format!("cpus must be between 1 and 64, not {cpus}")));
+            }
+        }
+    }
+    if lab.nodes.is_empty() {
+        errors.push(c.error_at_key("nodes", "the lab has no nodes").help("add a `nodes:` list, e.g. `- name: master1` with `roles: [zookeeper, mesos-master]`"));
+    }
+
+    // Roles across the lab.
+    let mut role_count: BTreeMap<Role, u32> = BTreeMap::new();
+    for entry in &lab.nodes {
+        for role in all_roles(&entry.roles) {
+            *role_count.entry(role).or_default() += entry.count.unwrap_or(1);
+        }
+    }
+    if !lab.nodes.is_empty() && !role_count.contains_key(&Role::MesosMaster) {
+        errors.push(
+            c.error_at_key("nodes", "the lab has no Mesos master")
+                .help("give one node (or three, for high availability) the role `mesos-master`"),
+        );
+    }
+    if let Some(&zk) = role_count.get(&Role::Zookeeper) {
+        if zk % 2 == 0 {
+            let at = first_entry_with(c, Role::Zookeeper);
+            errors.push(
+                c.error_at(&join_key(&at, "roles"), format!("{zk} ZooKeeper nodes: an ensemble needs an odd number"))
+                    .help(format!("use {} or {} ZooKeeper nodes; an even number tolerates no more failures and can split", zk - 1, zk + 1)),
+            );
+        }
+    }
+    for (&role, _) in &role_count {
+        for &needed in role.requires_in_lab() {
+            if !role_count.contains_key(&needed) {
+                let at = first_entry_with(c, role);
+                errors.push(
+                    c.error_at(&join_key(&at, "roles"), format!("role `{role}` needs a `{needed}` node in the lab"))
+                        .help(format!("add the role `{needed}` to a node")),
+                );
+            }
+        }
+    }
+
+    // Memory against what the roles need.
+    for (i, entry) in lab.nodes.iter().enumerate() {
+        let path = join_index("nodes", i);
+        let need = memory_needed(&entry.roles);
+        let (memory, at) = match (entry.memory, lab.defaults.memory) {
+            (Some(m), _) => (m.0, join_key(&path, "memory")),
+            (None, Some(m)) => (m.0, "defaults.memory".to_string()),
+            (None, None) => continue,
+        };
+        if memory < need {
+            let roles: Vec<&str> = all_roles(&entry.roles).iter().map(|r| r.name()).collect();
+            errors.push(
+                c.error_at(&at, format!("node `{}` has {memory} MiB of memory, below the {need} MiB its roles need", entry.name))
+                    .help(format!("set `memory: {}` or more (roles: {}; {BASE_SYSTEM_MIB} MiB for the system)", round_up(need, 512), roles.join(", "))),
+            );
+        }
+    }
+
+    // Artifacts declared in lab files must be pinned.
+    for (name, artifact) in &lab.artifacts {
+        let path = join_key("artifacts", name);
+        match &artifact.sha256 {
+            None => errors.push(
+                c.error_at_key(&path, format!("artifact `{name}` has no sha256 checksum"))
+                    .help("add `sha256: <64 hex digits>` (e.g. from `sha256sum FILE`); nothing unverified enters a lab"),
+            ),
+            Some(sum) if !is_sha256(sum) => errors.push(
+                c.error_at(&join_key(&path, "sha256"), format!("`{sum}` is not a SHA-256 checksum"))
+                    .help("write the 64 lowercase hex digits that `sha256sum FILE` prints"),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    if let Some(kafka) = &lab.settings.kafka {
+        if let (Some(heap), Some(mem)) = (kafka.broker_heap, kafka.broker_mem) {
+            if heap.0 >= mem.0 {
+                errors.push(
+                    c.error_at("settings.kafka.broker_heap", format!("broker heap ({} MiB) must be below broker memory ({} MiB)", heap.0, mem.0))
+                        .help("leave room for the JVM beyond its heap, e.g. heap 1024 with mem 2048"),
+                );
+            }
+        }
+        if kafka.brokers == Some(0) {
+            errors.push(c.error_at("settings.kafka.brokers", "brokers must be at least 1"));
+        }
+    }
+
+    if errors.is_empty() { Ok(()) } else { Err(Diagnostics(errors)) }
+}
+
+/// The names an entry declares: `agent` x 3 = agent1, agent2, agent3.
+pub fn expand_names(name: &str, count: Option<u32>) -> Vec<String> {
+    match count {
+        None => vec![name.to_string()],
+        Some(n) => (1..=n.min(MAX_COUNT)).map(|i| format!("{name}{i}")).collect(),
+    }
+}
+
+/// A node's roles plus the ones they imply, sorted and unique.
+pub fn all_roles(roles: &[Role]) -> Vec<Role> {
+    let mut all: Vec<Role> = roles.iter().flat_map(|r| std::iter::once(*r).chain(r.implies().iter().copied())).collect();
+    all.sort();
+    all.dedup();
+    all
+}
+
+/// MiB a node with these roles needs.
+pub fn memory_needed(roles: &[Role]) -> u64 {
+    BASE_SYSTEM_MIB + all_roles(roles).iter().map(|r| r.memory_mib()).sum::<u64>()
+}
+
+pub fn round_up(v: u64, step: u64) -> u64 {
+    v.div_ceil(step) * step
+}
+
+fn first_entry_with(c: &ComposedLab, role: Role) -> String {
+    let i = c.lab.nodes.iter().position(|n| all_roles(&n.roles).contains(&role)).unwrap_or(0);
+    join_index("nodes", i)
+}
+
+/// Parse and check a lab CIDR; the error is the help text.
+pub fn check_cidr(text: &str) -> Result<Ipv4Net, String> {
+    let net: Ipv4Net = text
+        .parse()
+        .map_err(|_| "write an IPv4 network with its prefix length, e.g. `192.168.58.0/24`".to_string())?;
+    if net.addr() != net.network() {
+        return Err(format!("the address has host bits set; did you mean `{}`?", net.trunc()));
+    }
+    if net.prefix_len() > 24 {
+        return Err(format!("a lab network needs at least a /24 (256 addresses); `/{}` is too small", net.prefix_len()));
+    }
+    if net.prefix_len() < 16 {
+        return Err("a lab network should be no larger than a /16; use a /24 such as `192.168.58.0/24`".into());
+    }
+    Ok(net)
+}
+
+/// Why `ip` cannot be a node address in `net`, if it cannot.
+pub fn check_host_ip(net: Ipv4Net, ip: Ipv4Addr) -> Result<(), &'static str> {
+    if !net.contains(&ip) {
+        Err("is outside the lab network")
+    } else if ip == net.network() {
+        Err("is the network address")
+    } else if ip == net.broadcast() {
+        Err("is the broadcast address")
+    } else if ip == nth_host(net, 1) {
+        Err("is the host's own address on the lab network (the gateway)")
+    } else {
+        Ok(())
+    }
+}
+
+/// The `n`-th address of `net` (0 = network address).
+pub fn nth_host(net: Ipv4Net, n: u32) -> Ipv4Addr {
+    Ipv4Addr::from(u32::from(net.network()).saturating_add(n))
+}
+
+trait SubOne {
+    fn saturating_sub_one(self) -> Ipv4Addr;
+}
+impl SubOne for Ipv4Addr {
+    fn saturating_sub_one(self) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self).saturating_sub(1))
+    }
+}
+
+/// A DNS label usable as a host name: `[a-z][a-z0-9-]*`, at most 40 characters, no trailing `-`.
+pub fn is_dns_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 40
+        && b[0].is_ascii_lowercase()
+        && !s.ends_with('-')
+        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+}
+
+pub fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+}

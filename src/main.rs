@@ -1,3 +1,7 @@
-fn main() {
-    println!("mlab");
+//! The `mlab` command: a thin layer over the `mlab` library.
+
+mod cli;
+
+fn main() -> std::process::ExitCode {
+    cli::main()
 }

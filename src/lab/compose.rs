@@ -149,9 +149,12 @@ fn merge_into(target: &mut ComposedLab, child: LabFile, file: &Arc<SourceFile>) 
     merge_section(&mut lab.settings, &child.settings, "settings", file, origins);
     merge_section(&mut lab.artifacts, &child.artifacts, "artifacts", file, origins);
 
+    // Only inherited entries can be patched; two entries of one file with the same name are
+    // a duplicate, which validation reports.
+    let inherited = lab.nodes.len();
     for (i, entry) in child.nodes.into_iter().enumerate() {
         let own = join_index("nodes", i);
-        match lab.nodes.iter().position(|n| n.name == entry.name) {
+        match lab.nodes[..inherited].iter().position(|n| n.name == entry.name) {
             Some(j) => {
                 let merged = join_index("nodes", j);
                 patch_node(&mut lab.nodes[j], &entry);

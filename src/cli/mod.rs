@@ -1,0 +1,84 @@
+//! The command-line interface: argument parsing and dispatch. Each subcommand lives in its own
+//! file under `commands/` and calls into the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod commands;
+mod output;
+
+pub use output::{Failure, print_json, table};
+
+/// Build Apache Mesos teaching labs out of real virtual machines.
+#[derive(Debug, Parser)]
+#[command(name = "mlab", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// A directory whose files override the built-in provisioner templates and artifact catalog.
+    #[arg(long, global = true, env = "MLAB_PROVISIONERS", value_name = "DIR")]
+    pub provisioners: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Labs(commands::labs::Args),
+    Show(commands::show::Args),
+    Validate(commands::validate::Args),
+    Plan(commands::plan::Args),
+    Schema(commands::schema::Args),
+}
+
+/// Settings every command may need.
+pub struct Context {
+    pub provisioners: Option<PathBuf>,
+    pub library: mlab::lab::LabLibrary,
+}
+
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let ctx = Context { provisioners: cli.provisioners, library: mlab::lab::LabLibrary::from_env() };
+    let result = match cli.command {
+        Command::Labs(args) => commands::labs::run(&ctx, args),
+        Command::Show(args) => commands::show::run(&ctx, args),
+        Command::Validate(args) => commands::validate::run(&ctx, args),
+        Command::Plan(args) => commands::plan::run(&ctx, args),
+        Command::Schema(args) => commands::schema::run(&ctx, args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => output::report(err),
+    }
+}
+
+/// Logs go to stderr through tracing, filtered by `RUST_LOG` (default: warnings only), so the
+/// user's output on stdout stays clean.
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+impl Context {
+    /// The artifact catalog: the built-in one, or `artifacts.yaml` in the provisioners override.
+    pub fn catalog(&self) -> Result<mlab::lab::Catalog, Failure> {
+        let builtin = include_str!("../../provisioners/artifacts.yaml");
+        match self.provisioners.as_ref().map(|d| d.join("artifacts.yaml")).filter(|p| p.is_file()) {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)?;
+                Ok(mlab::lab::Catalog::parse(&path.display().to_string(), &text)?)
+            }
+            None => Ok(mlab::lab::Catalog::parse("builtin:artifacts.yaml", builtin)?),
+        }
+    }
+
+    /// Load, validate and resolve a lab by name or path.
+    pub fn load_lab(&self, reference: &str) -> Result<(mlab::lab::ComposedLab, mlab::lab::ResolvedLab), Failure> {
+        let catalog = self.catalog()?;
+        Ok(mlab::lab::load(&self.library, &catalog, reference)?)
+    }
+}

@@ -1,0 +1,58 @@
+//! How the CLI prints results and failures.
+
+use std::process::ExitCode;
+
+use mlab::lab::Diagnostics;
+
+/// A command failure: either lab-file diagnostics (already formatted with locations) or any
+/// other error, printed as `error: ...` with its causes.
+#[derive(Debug)]
+pub enum Failure {
+    Lab(Diagnostics),
+    Other(anyhow::Error),
+}
+
+impl From<Diagnostics> for Failure {
+    fn from(d: Diagnostics) -> Self {
+        Failure::Lab(d)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Other(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Other(e.into())
+    }
+}
+
+pub fn report(failure: Failure) -> ExitCode {
+    match failure {
+        Failure::Lab(d) => eprintln!("{d}"),
+        Failure::Other(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+        }
+    }
+    ExitCode::FAILURE
+}
+
+/// Print a value as pretty JSON on stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value).map_err(anyhow::Error::from)?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A plain, borderless table (like `kubectl get`), easy to read and to grep.
+pub fn table(header: &[&str]) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::NOTHING).set_header(header.to_vec());
+    t
+}

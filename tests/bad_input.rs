@@ -1,0 +1,150 @@
+//! One test per class of bad lab input: `mlab validate` exits non-zero and names the file, the
+//! line and column, the field, and what to do.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// Write `files` into a temp dir, run `mlab validate <first file>`, return (exit ok?, stderr).
+fn validate(files: &[(&str, &str)]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = Command::cargo_bin("mlab")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("MLAB_LABS_DIR", dir.path().join("no-user-labs"))
+        .args(["validate", files[0].0])
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn assert_error(files: &[(&str, &str)], expected: &[&str]) {
+    let (ok, stderr) = validate(files);
+    assert!(!ok, "validate should fail; stderr:\n{stderr}");
+    for e in expected {
+        assert!(stderr.contains(e), "expected `{e}` in:\n{stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+const MASTER: &str = "  - name: master1\n    roles: [zookeeper, mesos-master]\n";
+
+#[test]
+fn yaml_syntax_error() {
+    assert_error(
+        &[("lab.yaml", "nodes:\n  - name: a\n  roles: [x]\n")],
+        &["YAML syntax error", "--> lab.yaml:3:3", "3 |   roles: [x]", "help: fix the YAML syntax"],
+    );
+}
+
+#[test]
+fn unknown_field_with_suggestion() {
+    assert_error(
+        &[("lab.yaml", &format!("nodes:\n{MASTER}    memroy: 2G\n"))],
+        &["unknown field `memroy` in `nodes[0]`", "--> lab.yaml:4:5 (field `nodes[0].memroy`)", "did you mean `memory`?"],
+    );
+    assert_error(&[("lab.yaml", &format!("netwrk: {{}}\nnodes:\n{MASTER}"))], &["unknown field `netwrk`", "lab.yaml:1:1", "did you mean `network`?"]);
+}
+
+#[test]
+fn bad_cidr() {
+    assert_error(
+        &[("lab.yaml", &format!("network:\n  cidr: 192.168.300.0/24\nnodes:\n{MASTER}"))],
+        &["bad CIDR `192.168.300.0/24`", "lab.yaml:2:9 (field `network.cidr`)", "192.168.58.0/24"],
+    );
+    assert_error(
+        &[("lab.yaml", &format!("network:\n  cidr: 10.0.0.0/28\nnodes:\n{MASTER}"))],
+        &["bad CIDR", "at least a /24"],
+    );
+}
+
+#[test]
+fn ip_outside_subnet() {
+    assert_error(
+        &[("lab.yaml", &format!("network:\n  cidr: 10.5.0.0/24\nnodes:\n{MASTER}    ip: 10.6.0.10\n"))],
+        &["IP 10.6.0.10 is outside the lab network", "lab.yaml:6:9 (field `nodes[0].ip`)", "pick an address from 10.5.0.2"],
+    );
+}
+
+#[test]
+fn ip_used_twice() {
+    let text = format!("network:\n  cidr: 10.5.0.0/24\nnodes:\n{MASTER}    ip: 10.5.0.9\n  - name: a\n    roles: [mesos-agent]\n    ip: 10.5.0.9\n");
+    assert_error(&[("lab.yaml", &text)], &["IP 10.5.0.9 is used twice (also by `nodes[0]`)", "lab.yaml:9:9 (field `nodes[1].ip`)"]);
+}
+
+#[test]
+fn duplicate_node_names() {
+    let text = format!("nodes:\n{MASTER}  - name: agent\n    count: 2\n    roles: [mesos-agent]\n  - name: agent2\n    roles: [mesos-agent]\n");
+    assert_error(&[("lab.yaml", &text)], &["duplicate node name `agent2`", "lab.yaml:7:11 (field `nodes[2].name`)", "rename one"]);
+}
+
+#[test]
+fn no_master() {
+    assert_error(
+        &[("lab.yaml", "nodes:\n  - name: zk1\n    roles: [zookeeper]\n")],
+        &["the lab has no Mesos master", "lab.yaml:1:1", "mesos-master"],
+    );
+}
+
+#[test]
+fn even_number_of_zookeepers() {
+    let text = "nodes:\n  - name: m\n    count: 2\n    roles: [zookeeper, mesos-master]\n";
+    assert_error(&[("lab.yaml", text)], &["2 ZooKeeper nodes: an ensemble needs an odd number", "lab.yaml:4:12", "use 1 or 3"]);
+}
+
+#[test]
+fn memory_below_role_needs() {
+    let text = "nodes:\n  - name: m\n    roles: [zookeeper, mesos-master, marathon]\n    memory: 512M\n";
+    assert_error(
+        &[("lab.yaml", text)],
+        &["node `m` has 512 MiB of memory, below the 1536 MiB its roles need", "lab.yaml:4:13 (field `nodes[0].memory`)", "set `memory: 1536`"],
+    );
+}
+
+#[test]
+fn unknown_role() {
+    let text = "nodes:\n  - name: m\n    roles: [zookeeper, mesos-mastr]\n";
+    assert_error(&[("lab.yaml", text)], &["unknown role `mesos-mastr`", "lab.yaml:3:24 (field `nodes[0].roles[1]`)", "did you mean `mesos-master`?"]);
+}
+
+#[test]
+fn artifact_without_checksum() {
+    let text = format!("nodes:\n{MASTER}artifacts:\n  mesos:\n    source: /srv/mesos.deb\n");
+    assert_error(&[("lab.yaml", &text)], &["artifact `mesos` has no sha256 checksum", "lab.yaml:5:3 (field `artifacts.mesos`)", "sha256sum"]);
+}
+
+#[test]
+fn composition_cycle() {
+    assert_error(
+        &[("a.yaml", "extends: b.yaml\n"), ("b.yaml", "extends: ./a.yaml\n")],
+        &["composition cycle", "a.yaml -> ", "b.yaml:1:10 (field `extends`)"],
+    );
+}
+
+#[test]
+fn unknown_base_lab() {
+    assert_error(&[("lab.yaml", "extends: mini-clustr\n")], &["no lab named `mini-clustr`", "lab.yaml:1:10 (field `extends`)", "did you mean `mini-cluster`?"]);
+}
+
+#[test]
+fn every_error_is_reported_not_only_the_first() {
+    let text = "nodes:\n  - name: m\n    roles: [zookeeper, mesos-master]\n    memory: 300\n  - name: m\n    roles: [docker]\n";
+    let (ok, stderr) = validate(&[("lab.yaml", text)]);
+    assert!(!ok);
+    assert!(stderr.contains("duplicate node name `m`") && stderr.contains("below the"), "{stderr}");
+    assert!(stderr.contains("2 errors found"), "{stderr}");
+}
+
+#[test]
+fn errors_in_a_base_lab_point_into_the_base_file() {
+    let base = "network:\n  cidr: 10.7.0.0/24\nnodes:\n  - name: master1\n    roles: [zookeeper, mesos-master]\n";
+    let child = "extends: base.yaml\nnodes:\n  - name: master1\n    memory: 600M\n";
+    let (ok, stderr) = validate(&[("child.yaml", child), ("base.yaml", base)]);
+    assert!(!ok);
+    // The memory was set by the child: the error points there.
+    assert!(stderr.contains("child.yaml:4:13 (field `nodes[0].memory`)"), "{stderr}");
+    assert!(Path::new("x").is_relative());
+}

@@ -1,0 +1,90 @@
+//! The read-only commands: labs, show, validate, schema.
+
+use assert_cmd::Command;
+
+fn mlab() -> Command {
+    let mut c = Command::cargo_bin("mlab").unwrap();
+    c.env("MLAB_LABS_DIR", "/nonexistent-mlab-labs").env_remove("MLAB_PROVISIONERS");
+    c
+}
+
+fn stdout(args: &[&str]) -> String {
+    let out = mlab().args(args).output().unwrap();
+    assert!(out.status.success(), "mlab {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn labs_lists_the_builtin_labs_as_json() {
+    let v: serde_json::Value = serde_json::from_str(&stdout(&["labs", "--json"])).unwrap();
+    let rows = v.as_array().unwrap();
+    let get = |name: &str| rows.iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("{name} missing"));
+    assert_eq!(get("mini-cluster")["nodes"], 6);
+    assert_eq!(get("mini-cluster")["started_by_up"], 2);
+    assert_eq!(get("ha-cluster")["nodes"], 7);
+    assert_eq!(get("single-node")["nodes"], 1);
+    assert_eq!(get("spark-lab")["extends"], "mini-cluster");
+    assert_eq!(get("kafka-lab")["kind"], "builtin");
+}
+
+#[test]
+fn local_labs_are_listed_and_can_replace_builtins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("my-lab.yaml"), "description: mine\nextends: single-node\nnetwork:\n  cidr: 10.20.0.0/24\n").unwrap();
+    let out = Command::cargo_bin("mlab").unwrap().env("MLAB_LABS_DIR", dir.path()).args(["labs", "--json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mine = v.as_array().unwrap().iter().find(|r| r["name"] == "my-lab").expect("my-lab listed");
+    assert_eq!(mine["kind"], "local");
+    assert_eq!(mine["description"], "mine");
+}
+
+#[test]
+fn show_prints_the_resolved_topology() {
+    let text = stdout(&["show", "mini-cluster"]);
+    assert!(text.contains("master1") && text.contains("192.168.58.11"), "{text}");
+    assert!(text.contains("agent5") && text.contains("192.168.58.105") && text.contains("on demand"), "{text}");
+    assert!(text.contains("zk://master1:2181/mesos"), "{text}");
+}
+
+#[test]
+fn show_json_has_quorum_and_zookeeper_ids() {
+    let v: serde_json::Value = serde_json::from_str(&stdout(&["show", "ha-cluster", "--json"])).unwrap();
+    assert_eq!(v["mesos"]["quorum"], 2);
+    assert_eq!(v["zookeeper"]["mesos_url"], "zk://master1:2181,master2:2181,master3:2181/mesos");
+    let ids: Vec<_> = v["nodes"].as_array().unwrap().iter().filter_map(|n| n["zookeeper_id"].as_u64()).collect();
+    assert_eq!(ids, vec![1, 2, 3]);
+}
+
+#[test]
+fn validate_prints_a_one_line_summary() {
+    let text = stdout(&["validate", "spark-lab"]);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("ok: spark-lab (extends mini-cluster): 6 nodes (2 started by `mlab up`)"), "{text}");
+}
+
+#[test]
+fn a_path_works_wherever_a_lab_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tiny.yaml");
+    std::fs::write(&path, "network:\n  cidr: 10.30.0.0/24\nnodes:\n  - name: m1\n    roles: [zookeeper, mesos-master]\n").unwrap();
+    let text = stdout(&["show", path.to_str().unwrap()]);
+    assert!(text.contains("tiny:") && text.contains("10.30.0.11"), "{text}");
+}
+
+#[test]
+fn schema_is_a_json_schema_of_the_lab_format() {
+    let v: serde_json::Value = serde_json::from_str(&stdout(&["schema"])).unwrap();
+    assert!(v["$schema"].as_str().unwrap().contains("json-schema.org"));
+    for field in ["nodes", "network", "extends", "box", "artifacts"] {
+        assert!(v["properties"][field].is_object(), "schema lacks {field}");
+    }
+}
+
+#[test]
+fn every_builtin_lab_matches_the_schema_shape() {
+    // Each built-in lab parses, validates and resolves (the labs command loads all of them).
+    let v: serde_json::Value = serde_json::from_str(&stdout(&["labs", "--json"])).unwrap();
+    for row in v.as_array().unwrap() {
+        assert!(row["error"].is_null(), "{row}");
+    }
+}

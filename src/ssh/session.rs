@@ -53,6 +53,7 @@ impl Session {
         let give_up_at = started + deadline;
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0u32;
+        let mut last_error: Option<String> = None;
         loop {
             attempt += 1;
             let remaining = give_up_at.saturating_duration_since(Instant::now());
@@ -61,34 +62,31 @@ impl Session {
                 attempt_limit,
                 try_connect(target, &key, &known_hosts, &names, config.clone()),
             )
-            .await
-            .unwrap_or_else(|_| {
-                Err(Attempt::Retry(format!(
-                    "no SSH handshake within {attempt_limit:.1?}"
-                )))
-            });
-            let last_error = match outcome {
-                Ok(handle) => {
+            .await;
+            match outcome {
+                Ok(Ok(handle)) => {
                     info!(node = %target.node, address = %target.address(), attempt, "ssh connected");
-                    return Ok(Session {
-                        handle,
-                        node: target.node.clone(),
-                        address: target.address(),
-                    });
+                    return Ok(Session { handle, node: target.node.clone(), address: target.address() });
                 }
-                Err(Attempt::Fatal(error)) => return Err(error),
-                Err(Attempt::Retry(reason)) => reason,
-            };
+                Ok(Err(Attempt::Fatal(error))) => return Err(error),
+                Ok(Err(Attempt::Retry(reason))) => last_error = Some(reason),
+                // Cut short by the overall deadline: the previous attempt's reason says more.
+                Err(_) if attempt_limit < ATTEMPT_TIMEOUT && last_error.is_some() => {}
+                Err(_) => {
+                    last_error = Some(format!("no SSH handshake within {attempt_limit:.1?}"));
+                }
+            }
             let remaining = give_up_at.saturating_duration_since(Instant::now());
-            debug!(node = %target.node, attempt, %last_error, ?remaining, "ssh not ready yet");
+            debug!(node = %target.node, attempt, ?last_error, ?remaining, "ssh not ready yet");
             if remaining.is_zero() {
                 return Err(SshError::Deadline {
                     node: target.node.clone(),
                     address: target.address(),
                     waited: started.elapsed(),
-                    last_error,
+                    last_error: last_error.unwrap_or_else(|| "no attempt finished".into()),
                 });
             }
+            // The last attempt may be cut short by the deadline; it then keeps the reason above.
             tokio::time::sleep(backoff.min(remaining)).await;
             backoff = (backoff * 2).min(MAX_BACKOFF);
         }

@@ -49,7 +49,15 @@ mod tests {
             .expect("sh runs");
         assert!(output.status.success(), "sh failed on {script:?}: {output:?}");
         let text = String::from_utf8(output.stdout).expect("utf8 back");
-        text.lines().map(str::to_owned).collect()
+        // Split on '\n' only: `str::lines` would also eat a '\r' that ends a word.
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        text.split('\n').map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn control_and_non_ascii_words_round_trip() {
+        let args = words(&["\r", "a\tb", "é ü", "\\", "-n"]);
+        assert_eq!(round_trip_through_sh(&args), args);
     }
 
     proptest! {

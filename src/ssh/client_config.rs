@@ -64,7 +64,10 @@ mod tests {
 
     #[test]
     fn renders_one_block_per_node() {
-        let text = ssh_config_block(&[target("master1", "10.0.0.11"), target("agent1", "10.0.0.21")]);
+        let text = ssh_config_block(&[
+            target("master1", "10.0.0.11"),
+            target("agent1", "10.0.0.21"),
+        ]);
         insta::assert_snapshot!(text, @r#"
         Host master1
             HostName 10.0.0.11

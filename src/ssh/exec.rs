@@ -46,7 +46,10 @@ impl Session {
             .exec(true, cmd)
             .await
             .map_err(|e| self.protocol_error("starting the command", e))?;
-        channel.eof().await.map_err(|e| self.protocol_error("closing the command's stdin", e))?;
+        channel
+            .eof()
+            .await
+            .map_err(|e| self.protocol_error("closing the command's stdin", e))?;
 
         let output_error = |source| SshError::LocalIo {
             action: format!("writing the output of `{cmd}` from node `{}`", self.node),
@@ -65,7 +68,11 @@ impl Session {
                     stderr.flush().await.map_err(output_error)?;
                 }
                 ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
-                ChannelMsg::ExitSignal { signal_name, error_message, .. } => {
+                ChannelMsg::ExitSignal {
+                    signal_name,
+                    error_message,
+                    ..
+                } => {
                     debug!(node = %self.node, ?signal_name, error_message, "command killed by signal");
                     status = Some(128 + signal_number(&signal_name));
                 }
@@ -73,7 +80,10 @@ impl Session {
                 _ => {}
             }
         }
-        status.ok_or_else(|| SshError::NoExitStatus { node: self.node.clone(), command: cmd.to_owned() })
+        status.ok_or_else(|| SshError::NoExitStatus {
+            node: self.node.clone(),
+            command: cmd.to_owned(),
+        })
     }
 
     /// Run `cmd` like [`Session::exec`] and collect everything it printed.
@@ -81,7 +91,11 @@ impl Session {
         let mut stdout = Vec::new();
         let mut stderr = Vec::new();
         let status = self.exec(cmd, &mut stdout, &mut stderr).await?;
-        Ok(ExecOutput { status, stdout, stderr })
+        Ok(ExecOutput {
+            status,
+            stdout,
+            stderr,
+        })
     }
 }
 

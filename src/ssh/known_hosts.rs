@@ -71,10 +71,11 @@ pub struct KnownHosts {
 impl KnownHosts {
     /// Read and parse a known_hosts file. A missing file is an error: mlab always writes one.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|source| SshError::KnownHostsUnreadable {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| SshError::KnownHostsUnreadable {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::parse(path, &text)
     }
 
@@ -122,7 +123,10 @@ impl KnownHosts {
                 key,
             });
         }
-        Ok(Self { path: path.to_path_buf(), entries })
+        Ok(Self {
+            path: path.to_path_buf(),
+            entries,
+        })
     }
 
     /// The file this was read from.
@@ -155,7 +159,9 @@ impl KnownHosts {
         } else if pinned.iter().any(|k| k.key_data() == offered.key_data()) {
             HostKeyVerdict::Trusted
         } else {
-            HostKeyVerdict::Changed { expected: pinned.into_iter().map(fingerprint).collect() }
+            HostKeyVerdict::Changed {
+                expected: pinned.into_iter().map(fingerprint).collect(),
+            }
         }
     }
 }
@@ -209,16 +215,28 @@ mod tests {
              [127.0.0.1]:2222 ssh-ed25519 {KEY_B}\n@revoked * ssh-ed25519 {KEY_B}\n"
         );
         let kh = KnownHosts::parse(Path::new("kh"), &text).expect("parses");
-        assert_eq!(kh.verify(&names(&["10.0.0.11"]), &key(KEY_A)), HostKeyVerdict::Trusted);
-        assert_eq!(kh.verify(&names(&["x", "master1"]), &key(KEY_A)), HostKeyVerdict::Trusted);
+        assert_eq!(
+            kh.verify(&names(&["10.0.0.11"]), &key(KEY_A)),
+            HostKeyVerdict::Trusted
+        );
+        assert_eq!(
+            kh.verify(&names(&["x", "master1"]), &key(KEY_A)),
+            HostKeyVerdict::Trusted
+        );
         assert_eq!(
             kh.verify(&names(&["10.0.0.11"]), &key(KEY_B)),
             HostKeyVerdict::Revoked,
             "revocation wins over everything"
         );
-        assert_eq!(kh.verify(&names(&["10.0.0.12"]), &key(KEY_A)), HostKeyVerdict::Unknown);
+        assert_eq!(
+            kh.verify(&names(&["10.0.0.12"]), &key(KEY_A)),
+            HostKeyVerdict::Unknown
+        );
         // A port-qualified line does not match the bare address.
-        assert_eq!(kh.verify(&names(&["127.0.0.1"]), &key(KEY_A)), HostKeyVerdict::Unknown);
+        assert_eq!(
+            kh.verify(&names(&["127.0.0.1"]), &key(KEY_A)),
+            HostKeyVerdict::Unknown
+        );
     }
 
     #[test]
@@ -226,7 +244,12 @@ mod tests {
         let text = format!("node1 ssh-ed25519 {KEY_A}\n");
         let kh = KnownHosts::parse(Path::new("kh"), &text).expect("parses");
         let verdict = kh.verify(&names(&["node1"]), &key(KEY_B));
-        assert_eq!(verdict, HostKeyVerdict::Changed { expected: vec![fingerprint(&key(KEY_A))] });
+        assert_eq!(
+            verdict,
+            HostKeyVerdict::Changed {
+                expected: vec![fingerprint(&key(KEY_A))]
+            }
+        );
         assert!(fingerprint(&key(KEY_A)).starts_with("SHA256:"));
     }
 

@@ -5,8 +5,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use russh::client;
-use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 use russh::keys::PublicKeyOrCertificate;
+use russh::keys::{Algorithm, PrivateKey, PrivateKeyWithHashAlg, PublicKey};
 use tokio::time::Instant;
 use tracing::{debug, info};
 
@@ -29,7 +29,10 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("node", &self.node).field("address", &self.address).finish()
+        f.debug_struct("Session")
+            .field("node", &self.node)
+            .field("address", &self.address)
+            .finish()
     }
 }
 
@@ -42,7 +45,10 @@ impl Session {
     /// cannot fix it, and accepting it could hand the session to an impostor.
     pub async fn connect(target: &SshTarget, deadline: Duration) -> Result<Session> {
         let key = russh::keys::load_secret_key(&target.key_path, None).map_err(|source| {
-            SshError::PrivateKey { path: target.key_path.clone(), source }
+            SshError::PrivateKey {
+                path: target.key_path.clone(),
+                source,
+            }
         })?;
         let key = Arc::new(key);
         let known_hosts = Arc::new(KnownHosts::load(&target.known_hosts)?);
@@ -66,7 +72,11 @@ impl Session {
             match outcome {
                 Ok(Ok(handle)) => {
                     info!(node = %target.node, address = %target.address(), attempt, "ssh connected");
-                    return Ok(Session { handle, node: target.node.clone(), address: target.address() });
+                    return Ok(Session {
+                        handle,
+                        node: target.node.clone(),
+                        address: target.address(),
+                    });
                 }
                 Ok(Err(Attempt::Fatal(error))) => return Err(error),
                 Ok(Err(Attempt::Retry(reason))) => last_error = Some(reason),
@@ -106,7 +116,11 @@ impl Session {
     }
 
     pub(super) fn protocol_error(&self, action: &str, source: russh::Error) -> SshError {
-        SshError::Protocol { node: self.node.clone(), action: action.to_owned(), source }
+        SshError::Protocol {
+            node: self.node.clone(),
+            action: action.to_owned(),
+            source: Box::new(source),
+        }
     }
 }
 
@@ -140,7 +154,10 @@ async fn try_connect(
     let mut handle = match handshake {
         Ok(handle) => handle,
         Err(error) => {
-            let problem = host_key_problem.lock().ok().and_then(|mut slot| slot.take());
+            let problem = host_key_problem
+                .lock()
+                .ok()
+                .and_then(|mut slot| slot.take());
             return Err(match problem {
                 Some(problem) => Attempt::Fatal(problem.into_error(target, known_hosts)),
                 None => Attempt::Retry(format!("SSH handshake: {error}")),
@@ -223,7 +240,12 @@ impl HostKeyProblem {
                 expected: expected.join(" or "),
                 offered,
             },
-            HostKeyVerdict::Revoked => SshError::HostKeyRevoked { node, address, known_hosts, offered },
+            HostKeyVerdict::Revoked => SshError::HostKeyRevoked {
+                node,
+                address,
+                known_hosts,
+                offered,
+            },
             HostKeyVerdict::Unknown | HostKeyVerdict::Trusted => SshError::HostKeyUnknown {
                 node,
                 address,
@@ -260,7 +282,10 @@ impl client::Handler for PinnedHostKey {
             return Ok(true);
         }
         if let Ok(mut slot) = self.problem.lock() {
-            *slot = Some(HostKeyProblem { verdict, offered: fingerprint(&key) });
+            *slot = Some(HostKeyProblem {
+                verdict,
+                offered: fingerprint(&key),
+            });
         }
         Ok(false)
     }

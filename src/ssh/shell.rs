@@ -31,14 +31,20 @@ impl Session {
             .await
             .map_err(|e| self.protocol_error("starting the shell", e))?;
 
-        let mut resized = signal(SignalKind::window_change())
-            .map_err(|source| SshError::Terminal { action: "watched for resizes", source })?;
+        let mut resized =
+            signal(SignalKind::window_change()).map_err(|source| SshError::Terminal {
+                action: "watched for resizes",
+                source,
+            })?;
         // Order matters for restoring: stdin flags are dropped before raw mode is left.
         let _raw_mode = RawMode::enable_if_terminal()?;
         let mut stdin = LocalStdin::open()?;
         let mut stdout = tokio::io::stdout();
         let mut stderr = tokio::io::stderr();
-        let local_io = |action: &str, source| SshError::LocalIo { action: action.to_owned(), source };
+        let local_io = |action: &str, source| SshError::LocalIo {
+            action: action.to_owned(),
+            source,
+        };
 
         let mut buf = vec![0u8; 4096];
         let mut stdin_open = true;

@@ -20,7 +20,10 @@ pub struct UploadOptions {
 
 impl Default for UploadOptions {
     fn default() -> Self {
-        Self { mode: 0o644, create_parents: false }
+        Self {
+            mode: 0o644,
+            create_parents: false,
+        }
     }
 }
 
@@ -42,10 +45,12 @@ impl Session {
         remote_path: &str,
         options: UploadOptions,
     ) -> Result<()> {
-        let file = tokio::fs::File::open(local_path).await.map_err(|source| SshError::LocalIo {
-            action: format!("opening {} for upload", local_path.display()),
-            source,
-        })?;
+        let file = tokio::fs::File::open(local_path)
+            .await
+            .map_err(|source| SshError::LocalIo {
+                action: format!("opening {} for upload", local_path.display()),
+                source,
+            })?;
         self.upload_reader(file, remote_path, options).await
     }
 
@@ -66,7 +71,10 @@ impl Session {
             remote_path: remote_path.to_owned(),
             source,
         };
-        let permissions = FileAttributes { permissions: Some(options.mode), ..FileAttributes::empty() };
+        let permissions = FileAttributes {
+            permissions: Some(options.mode),
+            ..FileAttributes::empty()
+        };
         let mut file = sftp
             .open_with_flags_and_attributes(
                 remote_path,
@@ -75,13 +83,24 @@ impl Session {
             )
             .await
             .map_err(|e| sftp_error("creating", e))?;
-        let io_error = |e: std::io::Error| sftp_error("writing", russh_sftp::client::error::Error::IO(e.to_string()));
-        tokio::io::copy(&mut source, &mut file).await.map_err(io_error)?;
+        let io_error = |e: std::io::Error| {
+            sftp_error(
+                "writing",
+                russh_sftp::client::error::Error::IO(e.to_string()),
+            )
+        };
+        tokio::io::copy(&mut source, &mut file)
+            .await
+            .map_err(io_error)?;
         file.flush().await.map_err(io_error)?;
         // The create mode went through the remote umask and is ignored for existing files.
-        file.set_metadata(permissions).await.map_err(|e| sftp_error("setting the mode of", e))?;
+        file.set_metadata(permissions)
+            .await
+            .map_err(|e| sftp_error("setting the mode of", e))?;
         file.close().await.map_err(io_error)?;
-        sftp.close().await.map_err(|e| sftp_error("finishing the upload of", e))?;
+        sftp.close()
+            .await
+            .map_err(|e| sftp_error("finishing the upload of", e))?;
         Ok(())
     }
 
@@ -95,12 +114,14 @@ impl Session {
             .request_subsystem(true, "sftp")
             .await
             .map_err(|e| self.protocol_error("starting the SFTP subsystem", e))?;
-        SftpSession::new(channel.into_stream()).await.map_err(|source| SshError::Sftp {
-            node: self.node.clone(),
-            action: "starting SFTP to upload",
-            remote_path: remote_path.to_owned(),
-            source,
-        })
+        SftpSession::new(channel.into_stream())
+            .await
+            .map_err(|source| SshError::Sftp {
+                node: self.node.clone(),
+                action: "starting SFTP to upload",
+                remote_path: remote_path.to_owned(),
+                source,
+            })
     }
 
     /// `mkdir -p` of the directory holding `remote_path`.
@@ -108,7 +129,11 @@ impl Session {
         let Some((parent, _)) = remote_path.rsplit_once('/') else {
             return Ok(()); // relative name in the login directory
         };
-        let mut prefix = if remote_path.starts_with('/') { String::from("/") } else { String::new() };
+        let mut prefix = if remote_path.starts_with('/') {
+            String::from("/")
+        } else {
+            String::new()
+        };
         for component in parent.split('/').filter(|c| !c.is_empty()) {
             prefix.push_str(component);
             let exists = sftp.try_exists(prefix.as_str()).await;

@@ -25,7 +25,7 @@ mod upload;
 pub use client_config::ssh_config_block;
 pub use error::SshError;
 pub use exec::ExecOutput;
-pub use known_hosts::{KnownHosts, fingerprint};
+pub use known_hosts::{HostKeyVerdict, KnownHosts, fingerprint};
 pub use quote::shell_quote;
 pub use session::Session;
 pub use target::SshTarget;

@@ -12,4 +12,5 @@ pub mod boxes;
 pub mod lab;
 pub mod paths;
 pub mod provider;
+pub mod render;
 pub mod ssh;

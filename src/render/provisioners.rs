@@ -138,10 +138,10 @@ fn collect_dir(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
         let path = entry.path();
         if path.is_dir() {
             collect_dir(root, &path, out);
-        } else if let Ok(rel) = path.strip_prefix(root) {
-            if let Some(p) = rel.to_str() {
-                out.insert(p.replace(std::path::MAIN_SEPARATOR, "/"));
-            }
+        } else if let Ok(rel) = path.strip_prefix(root)
+            && let Some(p) = rel.to_str()
+        {
+            out.insert(p.replace(std::path::MAIN_SEPARATOR, "/"));
         }
     }
 }

@@ -119,14 +119,12 @@ impl UpstreamList {
         if let Some(row) = self.aliases.get(name) {
             return Some(row.clone());
         }
-        if self.no_prefix_booleans {
-            if let Some(base) = name.strip_prefix("no-") {
-                if let Some(row) = self.rows.get(base) {
-                    if row.default == "true" || row.default == "false" {
-                        return Some(base.to_string());
-                    }
-                }
-            }
+        if self.no_prefix_booleans
+            && let Some(base) = name.strip_prefix("no-")
+            && let Some(row) = self.rows.get(base)
+            && (row.default == "true" || row.default == "false")
+        {
+            return Some(base.to_string());
         }
         for pattern in &self.patterns {
             let (prefix, any) = match (pattern.strip_suffix(".N"), pattern.strip_suffix(".*")) {
@@ -134,10 +132,11 @@ impl UpstreamList {
                 (_, Some(p)) => (p, true),
                 _ => continue,
             };
-            if let Some(suffix) = name.strip_prefix(prefix).and_then(|s| s.strip_prefix('.')) {
-                if !suffix.is_empty() && (any || suffix.chars().all(|c| c.is_ascii_digit())) {
-                    return Some(pattern.clone());
-                }
+            if let Some(suffix) = name.strip_prefix(prefix).and_then(|s| s.strip_prefix('.'))
+                && !suffix.is_empty()
+                && (any || suffix.chars().all(|c| c.is_ascii_digit()))
+            {
+                return Some(pattern.clone());
             }
         }
         None

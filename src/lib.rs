@@ -12,5 +12,6 @@ pub mod boxes;
 pub mod lab;
 pub mod paths;
 pub mod provider;
+pub mod render;
 pub mod state;
 pub mod ssh;

@@ -88,3 +88,23 @@ fn every_builtin_lab_matches_the_schema_shape() {
         assert!(row["error"].is_null(), "{row}");
     }
 }
+
+#[test]
+fn plan_writes_every_rendered_file_per_node() {
+    let out = tempfile::tempdir().unwrap();
+    let text = stdout(&["plan", "ha-cluster", "--out", out.path().to_str().unwrap()]);
+    assert!(text.starts_with("wrote "), "{text}");
+    let zoo = std::fs::read_to_string(out.path().join("master2/etc/zookeeper/conf_mlab/zoo.cfg")).unwrap();
+    assert!(zoo.contains("server.3=master3:2888:3888"), "{zoo}");
+    let myid = std::fs::read_to_string(out.path().join("master2/var/lib/zookeeper/myid")).unwrap();
+    assert_eq!(myid.trim(), "2");
+    let plan: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out.path().join("plan.json")).unwrap()).unwrap();
+    assert_eq!(plan["mesos"]["quorum"], 2);
+    // Every node got its hosts block listing every node.
+    for node in ["master1", "agent3", "lb1"] {
+        let block = std::fs::read_to_string(out.path().join(node).join("etc/mlab/hosts.block")).unwrap();
+        for other in ["master1", "master3", "agent1", "lb1"] {
+            assert!(block.contains(&format!(".ha-cluster.test\t{other}\n")), "{node}: {block}");
+        }
+    }
+}

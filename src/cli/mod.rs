@@ -64,16 +64,17 @@ fn init_tracing() {
 }
 
 impl Context {
-    /// The artifact catalog: the built-in one, or `artifacts.yaml` in the provisioners override.
-    pub fn catalog(&self) -> Result<mlab::lab::Catalog, Failure> {
-        let builtin = include_str!("../../provisioners/artifacts.yaml");
-        match self.provisioners.as_ref().map(|d| d.join("artifacts.yaml")).filter(|p| p.is_file()) {
-            Some(path) => {
-                let text = std::fs::read_to_string(&path)?;
-                Ok(mlab::lab::Catalog::parse(&path.display().to_string(), &text)?)
-            }
-            None => Ok(mlab::lab::Catalog::parse("builtin:artifacts.yaml", builtin)?),
+    /// The provisioner templates and artifact catalog, with the user's override directory.
+    pub fn provisioners(&self) -> mlab::render::Provisioners {
+        match &self.provisioners {
+            Some(dir) => mlab::render::Provisioners::with_override(dir),
+            None => mlab::render::Provisioners::builtin(),
         }
+    }
+
+    /// The artifact catalog (`artifacts.yaml` of the provisioners, override included).
+    pub fn catalog(&self) -> Result<mlab::lab::Catalog, Failure> {
+        self.provisioners().catalog().map_err(|e| Failure::Other(e.into()))
     }
 
     /// Load, validate and resolve a lab by name or path.

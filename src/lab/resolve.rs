@@ -247,11 +247,28 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     add("mesos-dns", Role::MesosDns, ports::MESOS_DNS_HTTP, Some("/mesos_dns/"), "Mesos-DNS");
     add("admin-router", Role::AdminRouter, ports::ADMIN_ROUTER, None, "Admin router (this page)");
     add("marathon-lb", Role::MarathonLb, ports::MARATHON_LB_STATS, None, "Load balancer (HAProxy stats)");
-    add("kafka", Role::Kafka, ports::KAFKA_SCHEDULER_API, Some("/service/kafka/"), "Kafka framework scheduler API");
-    add("spark", Role::SparkDispatcher, ports::SPARK_DISPATCHER_UI, Some("/service/spark/"), "Spark dispatcher UI");
 
-    let first_with = |role: Role| nodes.iter().find(|n| n.has(role)).map(|n| n.name.clone());
-    let kafka = first_with(Role::Kafka).map(|node| {
+    // Framework schedulers run as Marathon apps, and Marathon can only place tasks on agents:
+    // on the role's node when it is an agent, otherwise on the lab's first started agent.
+    let framework_node = |role: Role| -> Option<String> {
+        let holder = nodes.iter().find(|n| n.has(role))?;
+        let agent = |n: &&Node| n.has(Role::MesosAgent);
+        let on = Some(holder)
+            .filter(agent)
+            .or_else(|| nodes.iter().filter(agent).find(|n| n.autostart))
+            .or_else(|| nodes.iter().find(agent))
+            .unwrap_or(holder);
+        Some(on.name.clone())
+    };
+    let mut add_framework = |name: &str, role: Role, port: u16, route: &str, title: &str| {
+        if let Some(node) = framework_node(role) {
+            services.push(Service { name: name.into(), nodes: vec![node], port, route: Some(route.into()), title: title.into() });
+        }
+    };
+    add_framework("kafka", Role::Kafka, ports::KAFKA_SCHEDULER_API, "/service/kafka/", "Kafka framework scheduler API");
+    add_framework("spark", Role::SparkDispatcher, ports::SPARK_DISPATCHER_UI, "/service/spark/", "Spark dispatcher UI");
+
+    let kafka = framework_node(Role::Kafka).map(|node| {
         let s = lab.settings.kafka.clone().unwrap_or_default();
         Kafka {
             api_url: format!("http://{node}:{}", ports::KAFKA_SCHEDULER_API),
@@ -264,7 +281,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
             broker_heap: s.broker_heap.map(|m| m.0).unwrap_or(1024),
         }
     });
-    let spark = first_with(Role::SparkDispatcher).map(|node| {
+    let spark = framework_node(Role::SparkDispatcher).map(|node| {
         let s = lab.settings.spark.clone().unwrap_or_default();
         Spark {
             dispatcher_node: node,

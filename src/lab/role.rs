@@ -26,9 +26,12 @@ pub enum Role {
     Docker,
     /// A load balancer in front of Marathon apps and the masters (HAProxy).
     MarathonLb,
-    /// The Kafka Mesos framework scheduler, run as a Marathon app; brokers run on agents.
+    /// The Kafka Mesos framework: its scheduler is a Marathon app submitted from this node and
+    /// placed on an agent (this node if it is one, else the lab's first started agent); brokers
+    /// run on agents.
     Kafka,
-    /// The Spark Mesos cluster dispatcher, run as a Marathon app; Spark is staged on agents.
+    /// The Spark Mesos cluster dispatcher, a Marathon app placed like the Kafka scheduler;
+    /// Spark is staged on every agent.
     SparkDispatcher,
 }
 

@@ -1,0 +1,61 @@
+//! `mlab destroy`: remove a lab entirely, after confirmation.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use mlab::lifecycle::{self, NodeProgress};
+use mlab::state::LabDir;
+
+use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
+use crate::cli::{Context, Failure, print_json};
+
+/// Delete a lab: its VMs, disks, network and directory (asks first; --yes when not on a terminal)
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: LabArgs,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
+    let name = lifecycle::choose_instance(args.target.lab.as_deref()).map_err(lifecycle_failure)?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(anyhow::anyhow!("destroying lab `{name}` deletes its VMs and disks; pass --yes to confirm when not on a terminal").into());
+        }
+        let sure = dialoguer::Confirm::new()
+            .with_prompt(format!("Destroy lab `{name}`: every VM, disk and its network?"))
+            .default(false)
+            .interact()
+            .map_err(|e| anyhow::anyhow!("no answer: {e}"))?;
+        if !sure {
+            println!("kept lab {name}");
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    let dir = LabDir::new(&mlab::paths::labs_dir(), &name);
+    let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
+    let report = block_on(async {
+        let conn = lifecycle::connect(&args.target.provider.options()).await?;
+        lifecycle::destroy(&conn, &dir, &progress).await
+    })?
+    .map_err(lifecycle_failure)?;
+    if args.json {
+        print_json(&report)?;
+    } else {
+        println!(
+            "destroyed lab {}: {} node{} removed, network {}, directory {}",
+            report.lab,
+            report.nodes_removed.len(),
+            if report.nodes_removed.len() == 1 { "" } else { "s" },
+            if report.network_removed { "removed" } else { "was already gone" },
+            if report.directory_removed { "removed" } else { "was already gone" },
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

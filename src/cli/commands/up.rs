@@ -1,0 +1,77 @@
+//! `mlab up LAB`: build the lab's VMs and report what is ready.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use mlab::lifecycle::{self, NodeProgress, UpOptions};
+use mlab::state::LabDir;
+
+use crate::cli::lab_args::{ProviderArgs, block_on, lifecycle_failure};
+use crate::cli::{Context, Failure, print_json, table};
+
+/// Create and start a lab's VMs (what is missing or stopped), wait until each answers SSH
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A lab name (see `mlab labs`) or a path to a lab file
+    #[arg(default_value = "mini-cluster")]
+    pub lab: String,
+    /// Name of this lab instance on the host (default: the lab's name)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Seconds each node may take to answer SSH
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub provider: ProviderArgs,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
+    let catalog = ctx.catalog()?;
+    let lab = lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref()).map_err(lifecycle_failure)?;
+    // Record where the lab came from so later commands can re-plan it from any directory.
+    let source = if mlab::lab::LabLibrary::is_path(&args.lab) {
+        std::fs::canonicalize(&args.lab).map(|p| p.display().to_string()).unwrap_or(args.lab.clone())
+    } else {
+        args.lab.clone()
+    };
+    let dir = LabDir::new(&mlab::paths::labs_dir(), &lab.name);
+    let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
+    let report = block_on(async {
+        let conn = lifecycle::connect(&args.provider.options()).await?;
+        if let Some(notice) = &conn.notice {
+            eprintln!("note: {notice}");
+        }
+        let opts = UpOptions { source, ssh_timeout: Duration::from_secs(args.timeout) };
+        lifecycle::up(&conn, &dir, &lab, &opts, &progress).await
+    })?
+    .map_err(lifecycle_failure)?;
+
+    if args.json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut t = table(&["NODE", "IP", "STATE", "BOOT"]);
+    for n in &report.nodes {
+        t.add_row([n.name.clone(), n.ip.clone(), n.state.clone(), n.boot_s.map(|s| format!("{s:.1} s")).unwrap_or_default()]);
+    }
+    println!("{t}");
+    if report.already_up {
+        println!("lab {} is already up; nothing to do ({:.1} s)", report.lab, report.total_s);
+    } else {
+        let overhead = if report.slowest_boot_s > 0.0 { report.total_s / report.slowest_boot_s } else { 1.0 };
+        println!(
+            "lab {} up in {:.1} s: created {}, started {}; slowest guest answered SSH after {:.1} s ({:.2}x)",
+            report.lab,
+            report.total_s,
+            report.created.len(),
+            report.started.len(),
+            report.slowest_boot_s,
+            overhead
+        );
+    }
+    println!("next: `mlab ssh NODE`, `mlab status`");
+    Ok(ExitCode::SUCCESS)
+}

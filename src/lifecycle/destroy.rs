@@ -1,0 +1,61 @@
+//! `mlab destroy`: remove every domain, disk, seed and the network of a lab, in parallel, then
+//! the lab directory. Nothing of the lab is left in libvirt afterwards.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{Connected, LifecycleError, NodeProgress};
+use crate::state::{LabDir, LabLock};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DestroyReport {
+    pub lab: String,
+    pub nodes_removed: Vec<String>,
+    pub network_removed: bool,
+    pub directory_removed: bool,
+}
+
+/// Destroy lab `dir.name`: whatever the provider has of it, whether or not the plan knows it.
+pub async fn destroy(conn: &Connected, dir: &LabDir, progress: &NodeProgress) -> Result<DestroyReport, LifecycleError> {
+    let lock = if dir.exists() { Some(LabLock::acquire(dir, "mlab destroy")?) } else { None };
+    let nodes = conn.provider.list_nodes(&dir.name).await?;
+    let network = conn.provider.network_exists(&dir.name).await?;
+    if nodes.is_empty() && !network && !dir.exists() {
+        return Err(LifecycleError::NoSuchLab(dir.name.clone()));
+    }
+    let mut removing = tokio::task::JoinSet::new();
+    for node in &nodes {
+        let provider = Arc::clone(&conn.provider);
+        let lab = dir.name.clone();
+        let name = node.name.clone();
+        let line = progress.line(&name);
+        removing.spawn(async move {
+            line.set_message("removing");
+            let r = provider.destroy_node(&lab, &name).await;
+            line.finish_with_message(if r.is_ok() { "removed" } else { "failed" });
+            r.map(|_| name)
+        });
+    }
+    let mut removed = Vec::new();
+    let mut first_error = None;
+    while let Some(done) = removing.join_next().await {
+        match done.map_err(|e| LifecycleError::Other(e.to_string())).and_then(|r| r.map_err(LifecycleError::from)) {
+            Ok(name) => removed.push(name),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    conn.provider.destroy_network(&dir.name).await?;
+    drop(lock);
+    let directory_removed = dir.exists();
+    if directory_removed {
+        std::fs::remove_dir_all(&dir.root).map_err(|e| crate::state::StateError::io("remove", &dir.root, e))?;
+    }
+    removed.sort();
+    Ok(DestroyReport { lab: dir.name.clone(), nodes_removed: removed, network_removed: network, directory_removed })
+}

@@ -1,0 +1,89 @@
+//! `mlab status` and `mlab list`: what the hypervisor says now, compared with the plan.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::{Connected, Instance, LifecycleError};
+use crate::paths;
+use crate::provider::NodeState;
+use crate::state::{LabDir, LabState, known_labs};
+
+/// One node of `mlab status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeStatus {
+    pub name: String,
+    pub ip: String,
+    pub roles: Vec<String>,
+    /// `running`, `stopped`, `not created`, or the hypervisor's word.
+    pub state: String,
+    /// Set when reality differs from what mlab made: a VM deleted behind its back, or one
+    /// the plan no longer has.
+    pub drift: Option<String>,
+}
+
+/// Ask the provider (never a cache) about every node of the instance.
+pub async fn status(conn: &Connected, instance: &Instance) -> Result<Vec<NodeStatus>, LifecycleError> {
+    let found: HashMap<String, NodeState> =
+        conn.provider.list_nodes(instance.name()).await?.into_iter().map(|n| (n.name, n.state)).collect();
+    let mut rows = Vec::new();
+    for node in &instance.lab.nodes {
+        let expected = node.autostart || instance.state.started_on_demand.contains(&node.name);
+        let state = found.get(&node.name).cloned().unwrap_or(NodeState::Missing);
+        let drift = match (&state, expected) {
+            (NodeState::Missing, true) => Some("VM missing: deleted outside mlab? `mlab up` recreates it".to_string()),
+            _ => None,
+        };
+        rows.push(NodeStatus {
+            name: node.name.clone(),
+            ip: node.ip.to_string(),
+            roles: node.roles.iter().map(|r| r.name().to_string()).collect(),
+            state: match state {
+                NodeState::Missing if expected => "missing".into(),
+                NodeState::Missing => "not created".into(),
+                other => other.to_string(),
+            },
+            drift,
+        });
+    }
+    for (name, state) in &found {
+        if instance.lab.node(name).is_none() {
+            rows.push(NodeStatus {
+                name: name.clone(),
+                ip: String::new(),
+                roles: Vec::new(),
+                state: state.to_string(),
+                drift: Some("not in the lab's plan; `mlab destroy` removes it".into()),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// One lab of `mlab list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabSummary {
+    pub name: String,
+    pub source: String,
+    pub nodes_running: usize,
+    pub nodes_total: usize,
+    pub network: bool,
+}
+
+/// Every lab on this host with what runs of it.
+pub async fn list_labs(conn: &Connected) -> Result<Vec<LabSummary>, LifecycleError> {
+    let mut out = Vec::new();
+    for name in known_labs(&paths::labs_dir()) {
+        let dir = LabDir::new(&paths::labs_dir(), &name);
+        let Some(state) = LabState::load(&dir)? else { continue };
+        let nodes = conn.provider.list_nodes(&name).await?;
+        out.push(LabSummary {
+            nodes_running: nodes.iter().filter(|n| n.state == NodeState::Running).count(),
+            nodes_total: nodes.len(),
+            network: conn.provider.network_exists(&name).await?,
+            name,
+            source: state.source,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,168 @@
+//! `mlab up`: create what is missing, start what is stopped, wait until every node answers
+//! SSH with its pinned host key.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::spec::{ensure_keys, network_spec, node_spec, ssh_target};
+use super::{Connected, LifecycleError, NodeProgress};
+use crate::boxes::BoxStore;
+use crate::lab::ResolvedLab;
+use crate::provider::{NodeState, create_nodes};
+use crate::ssh::Session;
+use crate::state::{LabDir, LabLock, LabState, now};
+
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    /// The lab as the user named it (recorded in the state so later commands can re-plan it).
+    pub source: String,
+    /// How long a node may take to answer SSH.
+    pub ssh_timeout: Duration,
+}
+
+/// What `up` did, for the summary table and `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpReport {
+    pub lab: String,
+    /// Nothing was created or started: the lab was already up.
+    pub already_up: bool,
+    pub nodes: Vec<UpNode>,
+    /// Wall time of the whole command.
+    pub total_s: f64,
+    /// The slowest node's time from start to SSH answer.
+    pub slowest_boot_s: f64,
+    pub created: Vec<String>,
+    pub started: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpNode {
+    pub name: String,
+    pub ip: String,
+    pub state: String,
+    /// Seconds from start to SSH answer, for nodes this run started.
+    pub boot_s: Option<f64>,
+}
+
+/// Bring the lab up. The lock is held throughout; state is saved before anything is created,
+/// so an interrupted run is continued by the next `up` and cleaned by `destroy`.
+pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOptions, progress: &NodeProgress) -> Result<UpReport, LifecycleError> {
+    let began = Instant::now();
+    dir.create()?;
+    let _lock = LabLock::acquire(dir, "mlab up")?;
+    let mut state = LabState::load(dir)?.unwrap_or_else(|| LabState {
+        source: opts.source.clone(),
+        provider: "libvirt".into(),
+        uri: conn.uri.clone(),
+        created_at: now(),
+        ..Default::default()
+    });
+    state.save(dir)?;
+
+    let box_image = BoxStore::open_default().get(&lab.box_name)?;
+    let keys = ensure_keys(dir, lab)?;
+    let provider = Arc::clone(&conn.provider);
+    provider.ensure_network(&network_spec(&dir.name, lab)).await?;
+
+    // Which nodes should run: autostart ones plus those started on demand earlier.
+    let wanted: Vec<_> = lab.nodes.iter().filter(|n| n.autostart || state.started_on_demand.contains(&n.name)).collect();
+    let existing: HashMap<String, NodeState> =
+        provider.list_nodes(&dir.name).await?.into_iter().map(|n| (n.name, n.state)).collect();
+    let state_of = |name: &str| existing.get(name).cloned().unwrap_or(NodeState::Missing);
+
+    let lines: HashMap<String, indicatif::ProgressBar> = wanted.iter().map(|n| (n.name.clone(), progress.line(&n.name))).collect();
+    let to_create: Vec<_> = wanted.iter().filter(|n| state_of(&n.name) == NodeState::Missing).collect();
+    let mut specs = Vec::new();
+    for node in &to_create {
+        lines[&node.name].set_message("creating disk and seed");
+        specs.push(node_spec(dir, lab, node, &box_image, &keys)?);
+    }
+    create_nodes(Arc::clone(&provider), specs).await?;
+    let created: Vec<String> = to_create.iter().map(|n| n.name.clone()).collect();
+
+    let to_start: Vec<String> = wanted.iter().filter(|n| state_of(&n.name) != NodeState::Running).map(|n| n.name.clone()).collect();
+    let mut booting = tokio::task::JoinSet::new();
+    for node in wanted.iter().copied() {
+        let starts = to_start.contains(&node.name);
+        let provider = Arc::clone(&provider);
+        let line = lines[&node.name].clone();
+        let target = ssh_target(dir, node);
+        let lab_name = dir.name.clone();
+        let console = dir.console_log(&node.name);
+        let timeout = opts.ssh_timeout;
+        booting.spawn(async move {
+            let t0 = Instant::now();
+            if starts {
+                line.set_message("starting");
+                provider.start_node(&lab_name, &target.node).await?;
+            }
+            line.set_message(format!("waiting for SSH on {}", target.host));
+            match Session::connect(&target, timeout).await {
+                Ok(session) => {
+                    let _ = session.close().await;
+                    let secs = t0.elapsed().as_secs_f64();
+                    line.finish_with_message(format!("ready at {}", target.host));
+                    Ok::<_, LifecycleError>((target.node.clone(), starts.then_some(secs)))
+                }
+                Err(e) => {
+                    line.finish_with_message("no SSH answer");
+                    let tail = std::fs::read_to_string(&console)
+                        .map(|t| {
+                            let last: Vec<&str> = t.lines().rev().take(8).collect();
+                            let last: Vec<&str> = last.into_iter().rev().collect();
+                            format!("\n  last console lines:\n    {}", last.join("\n    "))
+                        })
+                        .unwrap_or_default();
+                    Err(LifecycleError::SshTimeout {
+                        node: target.node.clone(),
+                        address: target.host.clone(),
+                        waited_s: timeout.as_secs(),
+                        reason: e.to_string(),
+                        console: console.display().to_string(),
+                        tail,
+                    })
+                }
+            }
+        });
+    }
+    let mut boot_times: HashMap<String, f64> = HashMap::new();
+    let mut first_error = None;
+    while let Some(done) = booting.join_next().await {
+        match done.map_err(|e| LifecycleError::Other(format!("internal task failed: {e}"))).and_then(|r| r) {
+            Ok((name, Some(secs))) => {
+                boot_times.insert(name, secs);
+            }
+            Ok((_, None)) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    state.save(dir)?;
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+
+    let nodes = lab
+        .nodes
+        .iter()
+        .map(|n| UpNode {
+            name: n.name.clone(),
+            ip: n.ip.to_string(),
+            state: if wanted.iter().any(|w| w.name == n.name) { "running".into() } else { "on demand".into() },
+            boot_s: boot_times.get(&n.name).copied(),
+        })
+        .collect();
+    Ok(UpReport {
+        lab: dir.name.clone(),
+        already_up: created.is_empty() && to_start.is_empty(),
+        nodes,
+        total_s: began.elapsed().as_secs_f64(),
+        slowest_boot_s: boot_times.values().copied().fold(0.0, f64::max),
+        created,
+        started: to_start,
+    })
+}

@@ -11,6 +11,26 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod add;
+mod build;
+mod digest;
+mod error;
+mod progress;
+mod store;
+mod tools;
+#[cfg(test)]
+mod tests;
+
+pub use add::Source;
+pub use build::{BASE_PACKAGES, BuildOptions, DEFAULT_MIRROR, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE};
+pub use digest::{parse_sha256, sha256_file};
+pub use error::{BoxError, Result};
+pub use progress::Progress;
+pub use store::{BoxStore, BoxSummary, validate_name};
+
+/// The box labs use unless they name another; `mlab box build debian-12` makes it.
+pub const DEFAULT_BOX: &str = "debian-12";
+
 /// The metadata stored beside a box's disk.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BoxMeta {

@@ -71,6 +71,7 @@ impl BoxStore {
         std::fs::create_dir(&assembled).map_err(BoxError::io("cannot create", &assembled))?;
         let disk = assembled.join("disk.qcow2");
         let info = qemu_img_info(&fetched)?;
+        info!(name, format = %info.format, virtual_size = info.virtual_size, "image inspected");
         if let Some(backing) = info.backing_filename {
             return Err(BoxError::HasBackingFile { path: PathBuf::from(source), backing });
         }

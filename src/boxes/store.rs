@@ -111,6 +111,11 @@ impl BoxStore {
         if target.exists() {
             return Err(BoxError::AlreadyExists(name.to_string()));
         }
+        // Temp dirs are created 0700; qemu runs as an unprivileged user (libvirt-qemu) that
+        // must reach the disk and kernel through this directory.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(finished, std::fs::Permissions::from_mode(0o755))
+            .map_err(BoxError::io("cannot set permissions of", finished))?;
         std::fs::rename(finished, &target).map_err(BoxError::io("cannot move the finished box to", &target))?;
         BoxImage::load(&target).ok_or_else(|| BoxError::Damaged { name: name.to_string(), dir: target })
     }

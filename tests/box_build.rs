@@ -45,9 +45,15 @@ fn built_box_boots_and_answers_ssh() {
         }
     };
     assert_eq!(image.meta.cmdline.as_deref(), Some(DIRECT_BOOT_CMDLINE));
-    assert!(image.kernel.is_some() && image.initrd.is_some(), "built boxes boot their own kernel");
+    assert!(
+        image.kernel.is_some() && image.initrd.is_some(),
+        "built boxes boot their own kernel"
+    );
     let on_disk = mlab::boxes::sha256_file(&image.disk).expect("read disk");
-    assert_eq!(on_disk, image.meta.sha256, "box.json checksum matches the disk");
+    assert_eq!(
+        on_disk, image.meta.sha256,
+        "box.json checksum matches the disk"
+    );
 
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let started = Instant::now();
@@ -59,6 +65,9 @@ fn built_box_boots_and_answers_ssh() {
         .arg(&image.dir)
         .status()
         .expect("run scripts/mlab-netns");
-    eprintln!("TIMING smoke (boot + ssh + cleanup): {} s", started.elapsed().as_secs());
+    eprintln!(
+        "TIMING smoke (boot + ssh + cleanup): {} s",
+        started.elapsed().as_secs()
+    );
     assert!(status.success(), "box smoke test failed: {status}");
 }

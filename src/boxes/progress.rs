@@ -18,9 +18,11 @@ impl Progress {
     pub(crate) fn bytes_bar(self, total: Option<u64>, message: String) -> ProgressBar {
         let bar = match total {
             Some(total) => ProgressBar::with_draw_target(Some(total), self.target()).with_style(
-                ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar())
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
             ),
             None => ProgressBar::with_draw_target(None, self.target()).with_style(
                 ProgressStyle::with_template("{spinner} {msg} {bytes} {bytes_per_sec}")

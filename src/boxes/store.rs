@@ -57,7 +57,10 @@ impl BoxStore {
         if !dir.exists() {
             return Err(BoxError::not_found(name));
         }
-        BoxImage::load(&dir).ok_or_else(|| BoxError::Damaged { name: name.to_string(), dir })
+        BoxImage::load(&dir).ok_or_else(|| BoxError::Damaged {
+            name: name.to_string(),
+            dir,
+        })
     }
 
     /// All complete boxes, sorted by name. Damaged entries are skipped (with a log line).
@@ -97,11 +100,15 @@ impl BoxStore {
     /// A fresh hidden working directory inside the store (same file system, so the finished
     /// box can be renamed into place atomically). Removed when dropped.
     pub(crate) fn work_dir(&self, name: &str, purpose: &str) -> Result<tempfile::TempDir> {
-        std::fs::create_dir_all(&self.dir).map_err(BoxError::io("cannot create box store", &self.dir))?;
+        std::fs::create_dir_all(&self.dir)
+            .map_err(BoxError::io("cannot create box store", &self.dir))?;
         tempfile::Builder::new()
             .prefix(&format!(".{purpose}-{name}-"))
             .tempdir_in(&self.dir)
-            .map_err(BoxError::io("cannot create a working directory in", &self.dir))
+            .map_err(BoxError::io(
+                "cannot create a working directory in",
+                &self.dir,
+            ))
     }
 
     /// Move a finished box directory into place. Fails (leaving the store unchanged) if a box
@@ -116,8 +123,12 @@ impl BoxStore {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(finished, std::fs::Permissions::from_mode(0o755))
             .map_err(BoxError::io("cannot set permissions of", finished))?;
-        std::fs::rename(finished, &target).map_err(BoxError::io("cannot move the finished box to", &target))?;
-        BoxImage::load(&target).ok_or_else(|| BoxError::Damaged { name: name.to_string(), dir: target })
+        std::fs::rename(finished, &target)
+            .map_err(BoxError::io("cannot move the finished box to", &target))?;
+        BoxImage::load(&target).ok_or_else(|| BoxError::Damaged {
+            name: name.to_string(),
+            dir: target,
+        })
     }
 }
 
@@ -146,8 +157,11 @@ fn dir_size(dir: &Path) -> u64 {
 /// Box names become directory names and libvirt volume names: keep them simple.
 pub fn validate_name(name: &str) -> Result<()> {
     let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let rest_ok =
+        chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
     if first_ok && rest_ok && name.len() <= 64 {
         Ok(())
     } else {

@@ -40,10 +40,16 @@ pub const DEFAULT_SIZE: u64 = 3 << 30;
 /// the NIC named `eth0` whatever the PCI slot.
 pub const DIRECT_BOOT_CMDLINE: &str = "root=/dev/vda rw console=ttyS0 net.ifnames=0";
 
-/// The cloud-init datasources a box looks at: the `cidata` seed disk, else nothing (never the
-/// network metadata services, which time out slowly on an isolated network).
-const CLOUD_INIT_DATASOURCES: &str =
-    "# Written by mlab box build.\ndatasource_list: [ NoCloud, None ]\n";
+/// cloud-init settings every built box carries.
+const CLOUD_INIT_DATASOURCES: &str = "\
+# Written by mlab box build.
+# Only the cidata seed disk, else nothing: never the network metadata services, which time
+# out slowly on an isolated network.
+datasource_list: [ NoCloud, None ]
+# Keep the node's own name resolvable (sudo looks it up) without owning the rest of
+# /etc/hosts, which lab provisioning may fill with the other nodes.
+manage_etc_hosts: localhost
+";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildOptions {
@@ -359,6 +365,7 @@ mod tests {
             std::fs::read_to_string(root.join("etc/cloud/cloud.cfg.d/90_mlab_datasources.cfg"))
                 .expect("read");
         assert!(cloud.contains("datasource_list: [ NoCloud, None ]"));
+        assert!(cloud.contains("manage_etc_hosts: localhost"));
         assert!(
             std::fs::read_to_string(root.join("etc/fstab"))
                 .expect("read")

@@ -138,7 +138,10 @@ echo "TIMING ssh answered $(( $(date +%s) - started )) s after virsh create"
 
 # The box must give a usable default: passwordless sudo for the cloud-init user, the seed's
 # hostname, and a root file system grown to the node's 10 GiB disk.
-ssh_guest sudo -n true
+sudo_errors="$(ssh_guest sudo -n true 2>&1 >/dev/null)"
+[[ -z "$sudo_errors" ]] || { echo "box-smoke: sudo complained: $sudo_errors" >&2; exit 1; }
+echo "box-smoke: guest boot: $(ssh_guest systemd-analyze | head -n 1)"
+ssh_guest systemd-analyze blame | head -n 5 | sed 's/^/box-smoke:   /'
 hostname="$(ssh_guest hostname)"
 [[ "$hostname" == smoke ]] || { echo "box-smoke: hostname is '$hostname', expected 'smoke'" >&2; exit 1; }
 root_kib="$(ssh_guest df --output=size -k / | tail -n 1 | tr -d ' ')"

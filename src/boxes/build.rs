@@ -41,7 +41,7 @@ pub const DEFAULT_SIZE: u64 = 3 << 30;
 pub const DIRECT_BOOT_CMDLINE: &str = "root=/dev/vda rw console=ttyS0 net.ifnames=0";
 
 /// cloud-init settings every built box carries.
-const CLOUD_INIT_DATASOURCES: &str = "\
+const CLOUD_INIT_SETTINGS: &str = "\
 # Written by mlab box build.
 # Only the cidata seed disk, else nothing: never the network metadata services, which time
 # out slowly on an isolated network.
@@ -188,7 +188,7 @@ fn configure_guest(root: &Path) -> Result<()> {
     write(
         root,
         "etc/cloud/cloud.cfg.d/90_mlab_datasources.cfg",
-        CLOUD_INIT_DATASOURCES,
+        CLOUD_INIT_SETTINGS,
     )?;
     // Downloaded .deb files are not needed in every clone.
     let archives = root.join("var/cache/apt/archives");

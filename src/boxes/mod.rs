@@ -11,6 +11,28 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod add;
+mod build;
+mod digest;
+mod error;
+mod progress;
+mod store;
+#[cfg(test)]
+mod tests;
+mod tools;
+
+pub use add::Source;
+pub use build::{
+    BASE_PACKAGES, BuildOptions, DEFAULT_MIRROR, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE,
+};
+pub use digest::{parse_sha256, sha256_file};
+pub use error::{BoxError, Result};
+pub use progress::Progress;
+pub use store::{BoxStore, BoxSummary, validate_name};
+
+/// The box labs use unless they name another; `mlab box build debian-12` makes it.
+pub const DEFAULT_BOX: &str = "debian-12";
+
 /// The metadata stored beside a box's disk.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct BoxMeta {
@@ -43,13 +65,20 @@ pub struct BoxImage {
 impl BoxImage {
     /// Load the box stored in `dir`, or `None` if there is no complete box there.
     pub fn load(dir: &Path) -> Option<BoxImage> {
-        let meta: BoxMeta = serde_json::from_slice(&std::fs::read(dir.join("box.json")).ok()?).ok()?;
+        let meta: BoxMeta =
+            serde_json::from_slice(&std::fs::read(dir.join("box.json")).ok()?).ok()?;
         let disk = dir.join("disk.qcow2");
         if !disk.is_file() {
             return None;
         }
         let kernel = Some(dir.join("vmlinuz")).filter(|p| p.is_file());
         let initrd = Some(dir.join("initrd.img")).filter(|p| p.is_file());
-        Some(BoxImage { meta, dir: dir.to_path_buf(), disk, kernel, initrd })
+        Some(BoxImage {
+            meta,
+            dir: dir.to_path_buf(),
+            disk,
+            kernel,
+            initrd,
+        })
     }
 }

@@ -12,3 +12,5 @@ pub mod boxes;
 pub mod paths;
 pub mod provider;
 pub mod ssh;
+pub mod cloudinit;
+pub mod keys;

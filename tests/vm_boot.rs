@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use mlab::boxes::BoxImage;
 use mlab::keys::{KeyPair, known_hosts_line, write_known_hosts};
 use mlab::provider::libvirt::{LibvirtProvider, resolve_uri};
-use mlab::provider::{Accel, NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider};
+use mlab::provider::{Accel, create_nodes, NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider};
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 
 const LAB: &str = "vmtest";
@@ -162,14 +162,7 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
     let outcome = async {
         let t0 = Instant::now();
         provider.ensure_network(&network).await.map_err(|e| e.to_string())?;
-        let mut creating = tokio::task::JoinSet::new();
-        for spec in nodes.clone() {
-            let provider = Arc::clone(&provider);
-            creating.spawn(async move { provider.create_node(&spec).await });
-        }
-        while let Some(done) = creating.join_next().await {
-            done.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
-        }
+        create_nodes(Arc::clone(&provider), nodes.clone()).await.map_err(|e| e.to_string())?;
         eprintln!("network + {} nodes defined in {:.1} s", nodes.len(), t0.elapsed().as_secs_f64());
 
         let t_start = Instant::now();

@@ -138,6 +138,21 @@ mod tests {
     }
 
     #[test]
+    fn blkid_sees_the_cidata_label() {
+        // cloud-init finds the seed through blkid; check with the real tool when it is there.
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("seed.img");
+        sample().write_image(&path).expect("write");
+        let Ok(out) = std::process::Command::new("blkid").args(["-p", "-o", "export"]).arg(&path).output() else {
+            eprintln!("skipped: blkid not installed");
+            return;
+        };
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.lines().any(|l| l == "LABEL=cidata"), "{text}");
+        assert!(text.lines().any(|l| l == "TYPE=vfat"), "{text}");
+    }
+
+    #[test]
     fn write_image_creates_private_file() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tmp");

@@ -182,3 +182,21 @@ pub trait Provider: Send + Sync {
     /// Where the node's serial console is logged (on the hypervisor host).
     async fn console_log_path(&self, lab: &str, node: &str) -> Result<Option<PathBuf>, ProviderError>;
 }
+
+/// Create several nodes concurrently (disk clones and seeds are independent); the first error
+/// is returned after every creation has finished, so none is left running in the background.
+pub async fn create_nodes(provider: std::sync::Arc<dyn Provider>, specs: Vec<NodeSpec>) -> Result<(), ProviderError> {
+    let mut creating = tokio::task::JoinSet::new();
+    for spec in specs {
+        let provider = std::sync::Arc::clone(&provider);
+        creating.spawn(async move { provider.create_node(&spec).await });
+    }
+    let mut first_error = None;
+    while let Some(done) = creating.join_next().await {
+        let result = done.map_err(|e| ProviderError::Task(e.to_string())).and_then(|r| r);
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}

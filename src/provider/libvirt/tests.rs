@@ -262,3 +262,21 @@ async fn usable_as_shared_trait_object() {
     assert!(provider.describe().contains("TCG"));
     assert_eq!(provider.node_state("none", "none").await.expect("state"), NodeState::Missing);
 }
+
+#[tokio::test]
+async fn create_nodes_in_parallel_reports_failures() {
+    let dir = tempfile::tempdir().expect("tmp");
+    if qemu_img_base(dir.path()).is_none() {
+        eprintln!("skipped: qemu-img not installed (apt-get install qemu-utils)");
+        return;
+    }
+    let provider: std::sync::Arc<dyn Provider> = std::sync::Arc::new(test_provider().await);
+    let good = node_spec("par", "p1", 41, &dir.path().join("s"), fake_box(dir.path(), true));
+    let mut bad = node_spec("par", "p2", 42, &dir.path().join("s"), fake_box(dir.path(), true));
+    bad.box_image.disk = dir.path().join("missing.qcow2");
+    let err = crate::provider::create_nodes(provider.clone(), vec![good.clone(), bad]).await.expect_err("bad box");
+    assert!(err.to_string().contains("missing.qcow2"), "{err}");
+    assert_eq!(provider.node_state("par", "p1").await.expect("state"), NodeState::Stopped);
+    assert_eq!(provider.node_state("par", "p2").await.expect("state"), NodeState::Missing);
+    provider.destroy_node("par", "p1").await.expect("cleanup");
+}

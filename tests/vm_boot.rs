@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use mlab::boxes::BoxImage;
 use mlab::keys::{KeyPair, known_hosts_line, write_known_hosts};
 use mlab::provider::libvirt::{LibvirtProvider, resolve_uri};
-use mlab::provider::{Accel, create_nodes, NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider};
+use mlab::provider::{Accel, create_nodes, NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider, StopOutcome};
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 
 const LAB: &str = "vmtest";
@@ -202,12 +202,15 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
             eprintln!("{}: logged in as mlab with pinned host key, hostname/fqdn/sudo ok ({:.1} s)", node.name, t_start.elapsed().as_secs_f64());
         }
         let t_stop = Instant::now();
-        provider.stop_node(LAB, "n1", Duration::from_secs(60)).await.map_err(|e| e.to_string())?;
+        let outcome = provider.stop_node(LAB, "n1", Duration::from_secs(90)).await.map_err(|e| e.to_string())?;
         let state = provider.node_state(LAB, "n1").await.map_err(|e| e.to_string())?;
         if state != NodeState::Stopped {
             return Err(format!("n1 is {state} after stop"));
         }
-        eprintln!("n1 stopped in {:.1} s", t_stop.elapsed().as_secs_f64());
+        eprintln!("n1 stopped in {:.1} s ({outcome:?})", t_stop.elapsed().as_secs_f64());
+        if std::env::var("MLAB_TEST_EXPECT_GRACEFUL_STOP").as_deref() == Ok("1") && outcome != StopOutcome::ShutDown {
+            return Err(format!("n1 ignored the ACPI shutdown request: {outcome:?}"));
+        }
         Ok::<(), String>(())
     }
     .await;

@@ -148,6 +148,17 @@ impl std::fmt::Display for NodeState {
     }
 }
 
+/// How [`Provider::stop_node`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopOutcome {
+    /// It was not running (or does not exist).
+    AlreadyStopped,
+    /// The guest shut itself down within the grace period.
+    ShutDown,
+    /// The guest ignored the request and was forced off (like pulling the plug).
+    ForcedOff,
+}
+
 /// A node found by [`Provider::list_nodes`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeInfo {
@@ -171,8 +182,8 @@ pub trait Provider: Send + Sync {
     /// Define the VM with its disk and seed, without starting it.
     async fn create_node(&self, spec: &NodeSpec) -> Result<(), ProviderError>;
     async fn start_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
-    /// Ask the guest to shut down; force it off after `grace`.
-    async fn stop_node(&self, lab: &str, node: &str, grace: Duration) -> Result<(), ProviderError>;
+    /// Ask the guest to shut down (ACPI power button); force it off after `grace`.
+    async fn stop_node(&self, lab: &str, node: &str, grace: Duration) -> Result<StopOutcome, ProviderError>;
     /// Force off, undefine, and delete the node's disk and seed; no error if already gone.
     async fn destroy_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
     async fn node_state(&self, lab: &str, node: &str) -> Result<NodeState, ProviderError>;

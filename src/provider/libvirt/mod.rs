@@ -29,7 +29,7 @@ use virt::enumutil::Enum;
 use self::accel::{Accel, AccelChoice};
 use self::connect::{backend, domain_name, is_local_uri, is_not_found, network_name};
 use self::domain_xml::{DomainFacts, domain_facts};
-use crate::provider::{NetworkSpec, NodeInfo, NodeSpec, NodeState, Provider, ProviderError};
+use crate::provider::{NetworkSpec, NodeInfo, NodeSpec, NodeState, Provider, ProviderError, StopOutcome};
 
 /// The URI to use: the explicit one (`--connect`), else `$MLAB_LIBVIRT_URI`, else `qemu:///system`.
 pub fn resolve_uri(explicit: Option<&str>) -> String {
@@ -267,7 +267,7 @@ impl Provider for LibvirtProvider {
         .await
     }
 
-    async fn stop_node(&self, lab: &str, node: &str, grace: Duration) -> Result<(), ProviderError> {
+    async fn stop_node(&self, lab: &str, node: &str, grace: Duration) -> Result<StopOutcome, ProviderError> {
         let name = domain_name(lab, node);
         let started = Instant::now();
         let asked = {
@@ -286,11 +286,12 @@ impl Provider for LibvirtProvider {
             .await?
         };
         if !asked {
-            return Ok(());
+            return Ok(StopOutcome::AlreadyStopped);
         }
         while started.elapsed() < grace {
             if matches!(self.node_state(lab, node).await?, NodeState::Stopped | NodeState::Missing) {
-                return Ok(());
+                tracing::debug!(domain = %name, secs = started.elapsed().as_secs_f64(), "guest shut down");
+                return Ok(StopOutcome::ShutDown);
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
@@ -301,7 +302,7 @@ impl Provider for LibvirtProvider {
             {
                 domain.destroy().map_err(|e| backend("force off", name.clone(), e))?;
             }
-            Ok(())
+            Ok(StopOutcome::ForcedOff)
         })
         .await
     }

@@ -222,7 +222,13 @@ async fn node_lifecycle_on_test_driver() {
     provider.start_node(lab, "n1").await.expect("start");
     assert_eq!(provider.node_state(lab, "n1").await.expect("state"), NodeState::Running);
     provider.start_node(lab, "n1").await.expect("starting a running node is a no-op");
-    provider.stop_node(lab, "n1", Duration::from_secs(5)).await.expect("stop");
+    // The test driver's guests obey a shutdown request at once.
+    let outcome = provider.stop_node(lab, "n1", Duration::from_secs(5)).await.expect("stop");
+    assert_eq!(outcome, crate::provider::StopOutcome::ShutDown);
+    assert_eq!(
+        provider.stop_node(lab, "n1", Duration::from_secs(5)).await.expect("stop again"),
+        crate::provider::StopOutcome::AlreadyStopped
+    );
     assert_eq!(provider.node_state(lab, "n1").await.expect("state"), NodeState::Stopped);
 
     provider.start_node(lab, "n1").await.expect("restart");

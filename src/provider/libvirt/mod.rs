@@ -155,6 +155,12 @@ impl Provider for LibvirtProvider {
 
     async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), ProviderError> {
         let name = network_name(&spec.lab);
+        if !spec.cidr.contains(&spec.gateway) || spec.gateway == spec.cidr.network() || spec.gateway == spec.cidr.broadcast() {
+            return Err(ProviderError::Unsupported(format!(
+                "the gateway {} is not a host address of the lab network {}; pick one inside it (usually .1)",
+                spec.gateway, spec.cidr
+            )));
+        }
         let xml = network_xml::network_xml(spec)?;
         let cidr = spec.cidr;
         let local = self.local;

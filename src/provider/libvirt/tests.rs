@@ -286,3 +286,13 @@ async fn create_nodes_in_parallel_reports_failures() {
     assert_eq!(provider.node_state("par", "p2").await.expect("state"), NodeState::Missing);
     provider.destroy_node("par", "p1").await.expect("cleanup");
 }
+
+#[tokio::test]
+async fn gateway_outside_the_network_is_refused() {
+    let provider = test_provider().await;
+    let mut spec = network_spec("badgw", "10.213.30.0/24");
+    spec.gateway = Ipv4Addr::new(10, 213, 31, 1);
+    let err = provider.ensure_network(&spec).await.expect_err("bad gateway");
+    assert!(err.to_string().contains("10.213.31.1"), "{err}");
+    assert!(!provider.network_exists("badgw").await.expect("exists"));
+}

@@ -19,7 +19,10 @@ use std::time::{Duration, Instant};
 use mlab::boxes::BoxImage;
 use mlab::keys::{KeyPair, known_hosts_line, write_known_hosts};
 use mlab::provider::libvirt::{LibvirtProvider, resolve_uri};
-use mlab::provider::{Accel, create_nodes, NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider, StopOutcome};
+use mlab::provider::{
+    Accel, NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider, StopOutcome,
+    create_nodes,
+};
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 
 const LAB: &str = "vmtest";
@@ -33,10 +36,18 @@ struct PinnedHost {
 impl russh::client::Handler for PinnedHost {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
-        let PublicKeyOrCertificate::PublicKey { key, .. } = key else { return Ok(false) };
+    async fn check_server_key(
+        &mut self,
+        key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        let PublicKeyOrCertificate::PublicKey { key, .. } = key else {
+            return Ok(false);
+        };
         // Accept only the host key mlab generated and put in the seed, via the known_hosts file.
-        Ok(russh::keys::check_known_hosts_path(&self.host, 22, key, &self.known_hosts).unwrap_or(false))
+        Ok(
+            russh::keys::check_known_hosts_path(&self.host, 22, key, &self.known_hosts)
+                .unwrap_or(false),
+        )
     }
 }
 
@@ -49,9 +60,12 @@ async fn wait_for_ssh_banner(ip: Ipv4Addr, deadline: Instant) -> Result<Duration
         if Instant::now() > deadline {
             return Err(format!("no SSH banner from {ip} within the timeout"));
         }
-        if let Ok(Ok(mut stream)) = tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr)).await {
+        if let Ok(Ok(mut stream)) =
+            tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr)).await
+        {
             let mut buf = [0u8; 8];
-            if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut buf)).await
+            if let Ok(Ok(n)) =
+                tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut buf)).await
                 && n == 8
                 && &buf == b"SSH-2.0-"
             {
@@ -63,23 +77,45 @@ async fn wait_for_ssh_banner(ip: Ipv4Addr, deadline: Instant) -> Result<Duration
 }
 
 /// Log in as `mlab` with the lab key, pinning the host key; return the output of `command`.
-async fn ssh_run(ip: Ipv4Addr, known_hosts: &Path, user_key: &KeyPair, command: &str) -> Result<String, String> {
+async fn ssh_run(
+    ip: Ipv4Addr,
+    known_hosts: &Path,
+    user_key: &KeyPair,
+    command: &str,
+) -> Result<String, String> {
     let config = Arc::new(russh::client::Config::default());
-    let handler = PinnedHost { known_hosts: known_hosts.to_path_buf(), host: ip.to_string() };
-    let mut session = russh::client::connect(config, (ip, 22), handler).await.map_err(|e| format!("connect: {e}"))?;
+    let handler = PinnedHost {
+        known_hosts: known_hosts.to_path_buf(),
+        host: ip.to_string(),
+    };
+    let mut session = russh::client::connect(config, (ip, 22), handler)
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
     let key = PrivateKeyWithHashAlg::new(Arc::new(user_key.private_key().clone()), None);
-    let auth = session.authenticate_publickey("mlab", key).await.map_err(|e| format!("auth: {e}"))?;
+    let auth = session
+        .authenticate_publickey("mlab", key)
+        .await
+        .map_err(|e| format!("auth: {e}"))?;
     if !auth.success() {
         return Err("the guest refused the lab key for user mlab".into());
     }
-    let mut channel = session.channel_open_session().await.map_err(|e| format!("session: {e}"))?;
-    channel.exec(true, command).await.map_err(|e| format!("exec: {e}"))?;
+    let mut channel = session
+        .channel_open_session()
+        .await
+        .map_err(|e| format!("session: {e}"))?;
+    channel
+        .exec(true, command)
+        .await
+        .map_err(|e| format!("exec: {e}"))?;
     let mut output = Vec::new();
     while let Some(msg) = channel.wait().await {
         match msg {
             russh::ChannelMsg::Data { data } => output.extend_from_slice(&data),
             russh::ChannelMsg::ExitStatus { exit_status } if exit_status != 0 => {
-                return Err(format!("`{command}` exited with {exit_status}: {}", String::from_utf8_lossy(&output)));
+                return Err(format!(
+                    "`{command}` exited with {exit_status}: {}",
+                    String::from_utf8_lossy(&output)
+                ));
             }
             _ => {}
         }
@@ -97,18 +133,31 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         eprintln!("skipped: MLAB_TEST_BOX_DIR is not set");
         return;
     };
-    let box_image = BoxImage::load(&box_dir).unwrap_or_else(|| panic!("no complete box in {}", box_dir.display()));
+    let box_image = BoxImage::load(&box_dir)
+        .unwrap_or_else(|| panic!("no complete box in {}", box_dir.display()));
     let uri = resolve_uri(None);
-    let cidr: ipnet::Ipv4Net =
-        std::env::var("MLAB_TEST_CIDR").unwrap_or_else(|_| "192.168.124.0/24".into()).parse().expect("MLAB_TEST_CIDR");
+    let cidr: ipnet::Ipv4Net = std::env::var("MLAB_TEST_CIDR")
+        .unwrap_or_else(|_| "192.168.124.0/24".into())
+        .parse()
+        .expect("MLAB_TEST_CIDR");
     let gateway = cidr.hosts().next().expect("gateway");
 
     // qemu runs as an unprivileged user under qemu:///system: the state dir must be traversable.
-    let state = tempfile::Builder::new().prefix("mlab-vmtest-").tempdir_in("/var/tmp").expect("state dir");
-    std::fs::set_permissions(state.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
-    let user_key = KeyPair::load_or_generate(&state.path().join("id_ed25519"), "mlab@vmtest").expect("user key");
+    let state = tempfile::Builder::new()
+        .prefix("mlab-vmtest-")
+        .tempdir_in("/var/tmp")
+        .expect("state dir");
+    std::fs::set_permissions(
+        state.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod");
+    let user_key = KeyPair::load_or_generate(&state.path().join("id_ed25519"), "mlab@vmtest")
+        .expect("user key");
 
-    let provider = LibvirtProvider::connect(&uri, Accel::Auto).await.expect("connect to libvirt");
+    let provider = LibvirtProvider::connect(&uri, Accel::Auto)
+        .await
+        .expect("connect to libvirt");
     if let Some(notice) = &provider.accel().notice {
         eprintln!("{notice}");
     }
@@ -143,7 +192,10 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
     let known_hosts = state.path().join("known_hosts");
     let lines: Vec<String> = nodes
         .iter()
-        .map(|n| known_hosts_line(n.ip, &[n.hostname.as_str(), n.fqdn.as_str()], &n.host_key).expect("line"))
+        .map(|n| {
+            known_hosts_line(n.ip, &[n.hostname.as_str(), n.fqdn.as_str()], &n.host_key)
+                .expect("line")
+        })
         .collect();
     write_known_hosts(&known_hosts, &lines).expect("known_hosts");
 
@@ -155,20 +207,40 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         domain: format!("{LAB}.test"),
         hosts: nodes
             .iter()
-            .map(|n| NetworkHost { mac: n.mac.clone(), ip: n.ip, hostname: n.hostname.clone(), fqdn: n.fqdn.clone() })
+            .map(|n| NetworkHost {
+                mac: n.mac.clone(),
+                ip: n.ip,
+                hostname: n.hostname.clone(),
+                fqdn: n.fqdn.clone(),
+            })
             .collect(),
     };
 
     let outcome = async {
         let t0 = Instant::now();
-        provider.ensure_network(&network).await.map_err(|e| e.to_string())?;
-        create_nodes(Arc::clone(&provider), nodes.clone()).await.map_err(|e| e.to_string())?;
-        eprintln!("network + {} nodes defined in {:.1} s", nodes.len(), t0.elapsed().as_secs_f64());
+        provider
+            .ensure_network(&network)
+            .await
+            .map_err(|e| e.to_string())?;
+        create_nodes(Arc::clone(&provider), nodes.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        eprintln!(
+            "network + {} nodes defined in {:.1} s",
+            nodes.len(),
+            t0.elapsed().as_secs_f64()
+        );
 
         let t_start = Instant::now();
         for node in &nodes {
-            provider.start_node(LAB, &node.name).await.map_err(|e| e.to_string())?;
-            let state = provider.node_state(LAB, &node.name).await.map_err(|e| e.to_string())?;
+            provider
+                .start_node(LAB, &node.name)
+                .await
+                .map_err(|e| e.to_string())?;
+            let state = provider
+                .node_state(LAB, &node.name)
+                .await
+                .map_err(|e| e.to_string())?;
             if state != NodeState::Running {
                 return Err(format!("{} is {state} right after start", node.name));
             }
@@ -176,14 +248,26 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         let deadline = Instant::now() + BOOT_TIMEOUT;
         for node in &nodes {
             wait_for_ssh_banner(node.ip, deadline).await?;
-            eprintln!("{} ({}) answered SSH {:.1} s after start", node.name, node.ip, t_start.elapsed().as_secs_f64());
+            eprintln!(
+                "{} ({}) answered SSH {:.1} s after start",
+                node.name,
+                node.ip,
+                t_start.elapsed().as_secs_f64()
+            );
         }
         for node in &nodes {
             // cloud-init may still be creating the user when sshd first answers: retry a little.
             let mut last_error = String::new();
             let mut ok = false;
             for _ in 0..30 {
-                match ssh_run(node.ip, &known_hosts, &user_key, "hostname; hostname -f; sudo -n true && echo sudo-ok").await {
+                match ssh_run(
+                    node.ip,
+                    &known_hosts,
+                    &user_key,
+                    "hostname; hostname -f; sudo -n true && echo sudo-ok",
+                )
+                .await
+                {
                     Ok(out) => {
                         let lines: Vec<&str> = out.lines().collect();
                         if lines != [node.hostname.as_str(), node.fqdn.as_str(), "sudo-ok"] {
@@ -199,16 +283,31 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
             if !ok {
                 return Err(format!("{}: SSH login failed: {last_error}", node.name));
             }
-            eprintln!("{}: logged in as mlab with pinned host key, hostname/fqdn/sudo ok ({:.1} s)", node.name, t_start.elapsed().as_secs_f64());
+            eprintln!(
+                "{}: logged in as mlab with pinned host key, hostname/fqdn/sudo ok ({:.1} s)",
+                node.name,
+                t_start.elapsed().as_secs_f64()
+            );
         }
         let t_stop = Instant::now();
-        let outcome = provider.stop_node(LAB, "n1", Duration::from_secs(90)).await.map_err(|e| e.to_string())?;
-        let state = provider.node_state(LAB, "n1").await.map_err(|e| e.to_string())?;
+        let outcome = provider
+            .stop_node(LAB, "n1", Duration::from_secs(90))
+            .await
+            .map_err(|e| e.to_string())?;
+        let state = provider
+            .node_state(LAB, "n1")
+            .await
+            .map_err(|e| e.to_string())?;
         if state != NodeState::Stopped {
             return Err(format!("n1 is {state} after stop"));
         }
-        eprintln!("n1 stopped in {:.1} s ({outcome:?})", t_stop.elapsed().as_secs_f64());
-        if std::env::var("MLAB_TEST_EXPECT_GRACEFUL_STOP").as_deref() == Ok("1") && outcome != StopOutcome::ShutDown {
+        eprintln!(
+            "n1 stopped in {:.1} s ({outcome:?})",
+            t_stop.elapsed().as_secs_f64()
+        );
+        if std::env::var("MLAB_TEST_EXPECT_GRACEFUL_STOP").as_deref() == Ok("1")
+            && outcome != StopOutcome::ShutDown
+        {
             return Err(format!("n1 ignored the ACPI shutdown request: {outcome:?}"));
         }
         Ok::<(), String>(())
@@ -231,15 +330,29 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
             && outcome.is_err()
         {
             let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            eprintln!("--- {} console (last lines) ---\n{}", node.name, tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            eprintln!(
+                "--- {} console (last lines) ---\n{}",
+                node.name,
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            );
         }
     }
     outcome.expect("VM lifecycle");
 
-    assert!(provider.list_nodes(LAB).await.expect("list").is_empty(), "no nodes of the lab remain");
-    assert!(!provider.network_exists(LAB).await.expect("network"), "the lab network is gone");
+    assert!(
+        provider.list_nodes(LAB).await.expect("list").is_empty(),
+        "no nodes of the lab remain"
+    );
+    assert!(
+        !provider.network_exists(LAB).await.expect("network"),
+        "the lab network is gone"
+    );
     for node in &nodes {
-        assert!(!node.disk_path.exists() && !node.seed_path.exists(), "disk and seed of {} deleted", node.name);
+        assert!(
+            !node.disk_path.exists() && !node.seed_path.exists(),
+            "disk and seed of {} deleted",
+            node.name
+        );
     }
     let conn = virt::connect::Connect::open(Some(&uri)).expect("connect");
     let leftovers: Vec<String> = conn
@@ -247,8 +360,16 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         .expect("domains")
         .iter()
         .filter_map(|d| d.name().ok())
-        .chain(conn.list_all_networks(0).expect("networks").iter().filter_map(|n| n.name().ok()))
+        .chain(
+            conn.list_all_networks(0)
+                .expect("networks")
+                .iter()
+                .filter_map(|n| n.name().ok()),
+        )
         .filter(|name| name.starts_with(&format!("mlab-{LAB}")))
         .collect();
-    assert!(leftovers.is_empty(), "leftover libvirt objects: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "leftover libvirt objects: {leftovers:?}"
+    );
 }

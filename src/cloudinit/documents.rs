@@ -75,14 +75,20 @@ struct Nameservers {
 }
 
 fn to_yaml<T: Serialize>(document: &'static str, value: &T) -> Result<String, SeedError> {
-    serde_yaml_ng::to_string(value).map_err(|e| SeedError::Yaml { document, reason: e.to_string() })
+    serde_yaml_ng::to_string(value).map_err(|e| SeedError::Yaml {
+        document,
+        reason: e.to_string(),
+    })
 }
 
 /// `meta-data`: the instance id and local hostname.
 pub fn meta_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
     to_yaml(
         "meta-data",
-        &MetaData { instance_id: &cfg.instance_id, local_hostname: &cfg.hostname },
+        &MetaData {
+            instance_id: &cfg.instance_id,
+            local_hostname: &cfg.hostname,
+        },
     )
 }
 
@@ -108,13 +114,18 @@ pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
             ed25519_public: cfg.host_key.public_openssh()?,
         },
     };
-    Ok(format!("#cloud-config\n{}", to_yaml("user-data", &user_data)?))
+    Ok(format!(
+        "#cloud-config\n{}",
+        to_yaml("user-data", &user_data)?
+    ))
 }
 
 /// `network-config`: version 2, the NIC matched by MAC, a static address.
 pub fn network_config_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
     let ethernet = Ethernet {
-        match_: MatchMac { macaddress: cfg.mac.to_ascii_lowercase() },
+        match_: MatchMac {
+            macaddress: cfg.mac.to_ascii_lowercase(),
+        },
         set_name: "eth0".to_string(),
         addresses: vec![cfg.address.to_string()],
         gateway4: cfg.gateway.to_string(),
@@ -123,6 +134,9 @@ pub fn network_config_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
             search: cfg.search_domain.iter().cloned().collect(),
         },
     };
-    let config = NetworkConfig { version: 2, ethernets: BTreeMap::from([("eth0".to_string(), ethernet)]) };
+    let config = NetworkConfig {
+        version: 2,
+        ethernets: BTreeMap::from([("eth0".to_string(), ethernet)]),
+    };
     to_yaml("network-config", &config)
 }

@@ -8,19 +8,36 @@ use crate::provider::ProviderError;
 
 /// Create `disk` as a copy-on-write clone of `base` with a virtual size of `size_gib`.
 /// Instant and small: only blocks the node writes are stored in `disk`.
-pub async fn create_linked_clone(base: &Path, disk: &Path, size_gib: u64) -> Result<(), ProviderError> {
-    let disk_err = |reason: String| ProviderError::Disk { path: disk.to_path_buf(), reason };
+pub async fn create_linked_clone(
+    base: &Path,
+    disk: &Path,
+    size_gib: u64,
+) -> Result<(), ProviderError> {
+    let disk_err = |reason: String| ProviderError::Disk {
+        path: disk.to_path_buf(),
+        reason,
+    };
     if !base.is_absolute() {
         // qemu-img records the backing path as given, relative to the clone's directory.
-        return Err(disk_err(format!("the box disk path {} must be absolute", base.display())));
+        return Err(disk_err(format!(
+            "the box disk path {} must be absolute",
+            base.display()
+        )));
     }
     if !base.is_file() {
-        return Err(disk_err(format!("the box disk {} does not exist; run `mlab box list` to check the box", base.display())));
+        return Err(disk_err(format!(
+            "the box disk {} does not exist; run `mlab box list` to check the box",
+            base.display()
+        )));
     }
     if let Some(dir) = disk.parent() {
         tokio::fs::create_dir_all(dir)
             .await
-            .map_err(|source| ProviderError::Io { what: "could not create directory", path: dir.to_path_buf(), source })?;
+            .map_err(|source| ProviderError::Io {
+                what: "could not create directory",
+                path: dir.to_path_buf(),
+                source,
+            })?;
     }
     let output = Command::new("qemu-img")
         .args(["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b"])
@@ -29,7 +46,11 @@ pub async fn create_linked_clone(base: &Path, disk: &Path, size_gib: u64) -> Res
         .arg(format!("{size_gib}G"))
         .output()
         .await
-        .map_err(|e| disk_err(format!("could not run qemu-img ({e}); install it with `apt-get install qemu-utils`")))?;
+        .map_err(|e| {
+            disk_err(format!(
+                "could not run qemu-img ({e}); install it with `apt-get install qemu-utils`"
+            ))
+        })?;
     if !output.status.success() {
         return Err(disk_err(format!(
             "qemu-img create failed ({}): {}",
@@ -46,7 +67,11 @@ pub async fn remove_if_exists(path: &Path) -> Result<(), ProviderError> {
     match tokio::fs::remove_file(path).await {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(ProviderError::Io { what: "could not delete", path: path.to_path_buf(), source }),
+        Err(source) => Err(ProviderError::Io {
+            what: "could not delete",
+            path: path.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -55,7 +80,10 @@ mod tests {
     use super::*;
 
     fn qemu_img_available() -> bool {
-        std::process::Command::new("qemu-img").arg("--version").output().is_ok_and(|o| o.status.success())
+        std::process::Command::new("qemu-img")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
     }
 
     #[tokio::test]
@@ -89,9 +117,13 @@ mod tests {
     #[tokio::test]
     async fn missing_base_is_a_clear_error() {
         let dir = tempfile::tempdir().expect("tmp");
-        let err = create_linked_clone(&dir.path().join("nope.qcow2"), &dir.path().join("n.qcow2"), 1)
-            .await
-            .expect_err("missing base");
+        let err = create_linked_clone(
+            &dir.path().join("nope.qcow2"),
+            &dir.path().join("n.qcow2"),
+            1,
+        )
+        .await
+        .expect_err("missing base");
         assert!(err.to_string().contains("does not exist"), "{err}");
     }
 }

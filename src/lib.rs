@@ -15,3 +15,5 @@ pub mod provider;
 pub mod render;
 pub mod state;
 pub mod ssh;
+pub mod cloudinit;
+pub mod keys;

@@ -1,1 +1,244 @@
 //! Hypervisor providers.
+//!
+//! [`Provider`] is what the lab layer drives: one network per lab, one VM per node. The spec
+//! structs here are provider-neutral (no libvirt types) so another backend (VirtualBox) can
+//! implement the same trait. The libvirt implementation is [`libvirt::LibvirtProvider`].
+
+pub mod libvirt;
+
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::Ipv4Net;
+
+use crate::boxes::BoxImage;
+use crate::cloudinit::{SeedConfig, SeedError};
+use crate::keys::KeyPair;
+
+pub use libvirt::accel::{Accel, AccelChoice};
+
+/// What went wrong talking to the hypervisor.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error(
+        "could not connect to libvirt at {uri}: {reason}; is libvirtd running and may you use it? (try `virsh -c {uri} list`)"
+    )]
+    Connect { uri: String, reason: String },
+    #[error(
+        "the lab network {cidr} overlaps {conflict}; choose another `network` CIDR in the lab file"
+    )]
+    NetworkOverlap { cidr: Ipv4Net, conflict: String },
+    #[error("could not {action} {object}: {reason}")]
+    Backend {
+        action: &'static str,
+        object: String,
+        reason: String,
+    },
+    #[error("{object} does not exist; create the lab first (`mlab up`)")]
+    Missing { object: String },
+    #[error("could not create the disk {path}: {reason}")]
+    Disk { path: PathBuf, reason: String },
+    #[error("{what} {path}: {source}")]
+    Io {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not build the cloud-init seed: {0}")]
+    Seed(#[from] SeedError),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("internal task failed: {0}")]
+    Task(String),
+}
+
+/// How a lab network reaches the outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetworkMode {
+    /// Guests reach the outside through NAT on the host.
+    Nat,
+    /// Guests reach only each other and the host's bridge address.
+    Isolated,
+}
+
+/// One static host entry of a lab network (DHCP reservation and DNS name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkHost {
+    pub mac: String,
+    pub ip: Ipv4Addr,
+    pub hostname: String,
+    pub fqdn: String,
+}
+
+/// A lab's network.
+#[derive(Debug, Clone)]
+pub struct NetworkSpec {
+    pub lab: String,
+    /// The lab's network, e.g. `192.168.124.0/24`.
+    pub cidr: Ipv4Net,
+    /// The host's address on it, which is also the guests' gateway and DNS server.
+    pub gateway: Ipv4Addr,
+    pub mode: NetworkMode,
+    /// DNS domain of the lab, e.g. `demo.test`.
+    pub domain: String,
+    pub hosts: Vec<NetworkHost>,
+}
+
+/// A lab node to create.
+#[derive(Debug, Clone)]
+pub struct NodeSpec {
+    pub lab: String,
+    /// Node name within the lab (`master1`).
+    pub name: String,
+    pub hostname: String,
+    pub fqdn: String,
+    pub cpus: u32,
+    pub memory_mib: u64,
+    pub disk_gib: u64,
+    pub mac: String,
+    pub ip: Ipv4Addr,
+    /// The lab network (for the prefix length in the guest's address).
+    pub network: Ipv4Net,
+    pub gateway: Ipv4Addr,
+    pub domain: String,
+    pub box_image: BoxImage,
+    /// Login user created by cloud-init, with passwordless sudo.
+    pub user: String,
+    /// Public keys (`ssh-ed25519 AAAA...`) allowed to log in as `user`.
+    pub authorized_keys: Vec<String>,
+    pub host_key: KeyPair,
+    /// Where the node's qcow2 linked clone goes.
+    pub disk_path: PathBuf,
+    /// Where the node's cloud-init seed image goes.
+    pub seed_path: PathBuf,
+    /// Where the serial console is logged.
+    pub console_log: PathBuf,
+}
+
+impl NodeSpec {
+    /// The cloud-init seed for this node.
+    pub fn seed_config(&self) -> Result<SeedConfig, ProviderError> {
+        let address = Ipv4Net::new(self.ip, self.network.prefix_len()).map_err(|e| {
+            ProviderError::Unsupported(format!("node {} address {}: {e}", self.name, self.ip))
+        })?;
+        Ok(SeedConfig {
+            instance_id: format!(
+                "mlab-{}-{}-{}",
+                self.lab,
+                self.name,
+                self.mac.replace(':', "")
+            ),
+            hostname: self.hostname.clone(),
+            fqdn: self.fqdn.clone(),
+            user: self.user.clone(),
+            authorized_keys: self.authorized_keys.clone(),
+            host_key: self.host_key.clone(),
+            mac: self.mac.clone(),
+            address,
+            gateway: self.gateway,
+            nameservers: vec![self.gateway],
+            search_domain: Some(self.domain.clone()).filter(|d| !d.is_empty()),
+        })
+    }
+}
+
+/// A node's power state as the provider sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeState {
+    Missing,
+    Stopped,
+    Running,
+    /// Paused, crashed, shutting down... with the provider's word for it.
+    Other(String),
+}
+
+impl std::fmt::Display for NodeState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NodeState::Missing => f.write_str("missing"),
+            NodeState::Stopped => f.write_str("stopped"),
+            NodeState::Running => f.write_str("running"),
+            NodeState::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// How [`Provider::stop_node`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopOutcome {
+    /// It was not running (or does not exist).
+    AlreadyStopped,
+    /// The guest shut itself down within the grace period.
+    ShutDown,
+    /// The guest ignored the request and was forced off (like pulling the plug).
+    ForcedOff,
+}
+
+/// A node found by [`Provider::list_nodes`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeInfo {
+    pub name: String,
+    pub state: NodeState,
+    pub ip: Option<Ipv4Addr>,
+}
+
+/// A hypervisor backend. Object-safe: use it as `Arc<dyn Provider>`.
+#[async_trait::async_trait]
+pub trait Provider: Send + Sync {
+    /// A one-line description for logs (`libvirt qemu:///system, TCG`).
+    fn describe(&self) -> String;
+
+    /// Create (and start) the lab's network unless it exists; refuse overlapping CIDRs.
+    async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), ProviderError>;
+    async fn network_exists(&self, lab: &str) -> Result<bool, ProviderError>;
+    /// Stop and remove the lab's network; no error if it is already gone.
+    async fn destroy_network(&self, lab: &str) -> Result<(), ProviderError>;
+
+    /// Define the VM with its disk and seed, without starting it.
+    async fn create_node(&self, spec: &NodeSpec) -> Result<(), ProviderError>;
+    async fn start_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
+    /// Ask the guest to shut down (ACPI power button); force it off after `grace`.
+    async fn stop_node(
+        &self,
+        lab: &str,
+        node: &str,
+        grace: Duration,
+    ) -> Result<StopOutcome, ProviderError>;
+    /// Force off, undefine, and delete the node's disk and seed; no error if already gone.
+    async fn destroy_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
+    async fn node_state(&self, lab: &str, node: &str) -> Result<NodeState, ProviderError>;
+    async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError>;
+    /// The node's static address, if the node exists.
+    async fn node_address(&self, lab: &str, node: &str) -> Result<Option<Ipv4Addr>, ProviderError>;
+    /// Where the node's serial console is logged (on the hypervisor host).
+    async fn console_log_path(
+        &self,
+        lab: &str,
+        node: &str,
+    ) -> Result<Option<PathBuf>, ProviderError>;
+}
+
+/// Create several nodes concurrently (disk clones and seeds are independent); the first error
+/// is returned after every creation has finished, so none is left running in the background.
+pub async fn create_nodes(
+    provider: std::sync::Arc<dyn Provider>,
+    specs: Vec<NodeSpec>,
+) -> Result<(), ProviderError> {
+    let mut creating = tokio::task::JoinSet::new();
+    for spec in specs {
+        let provider = std::sync::Arc::clone(&provider);
+        creating.spawn(async move { provider.create_node(&spec).await });
+    }
+    let mut first_error = None;
+    while let Some(done) = creating.join_next().await {
+        let result = done
+            .map_err(|e| ProviderError::Task(e.to_string()))
+            .and_then(|r| r);
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}

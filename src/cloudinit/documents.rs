@@ -1,0 +1,142 @@
+//! The three NoCloud documents, as serde structs serialized to YAML.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{SeedConfig, SeedError};
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct MetaData<'a> {
+    instance_id: &'a str,
+    local_hostname: &'a str,
+}
+
+#[derive(Serialize)]
+struct UserData<'a> {
+    hostname: &'a str,
+    fqdn: &'a str,
+    /// Writes `127.0.1.1 fqdn hostname` so `hostname -f` works without DNS.
+    manage_etc_hosts: bool,
+    users: Vec<User<'a>>,
+    ssh_pwauth: bool,
+    disable_root: bool,
+    /// Drop any host keys baked into the image and generate none: ours come from `ssh_keys`.
+    ssh_deletekeys: bool,
+    ssh_genkeytypes: Vec<String>,
+    ssh_keys: SshKeys,
+}
+
+#[derive(Serialize)]
+struct User<'a> {
+    name: &'a str,
+    sudo: &'a str,
+    shell: &'a str,
+    lock_passwd: bool,
+    ssh_authorized_keys: &'a [String],
+}
+
+#[derive(Serialize)]
+struct SshKeys {
+    ed25519_private: String,
+    ed25519_public: String,
+}
+
+#[derive(Serialize)]
+struct NetworkConfig {
+    version: u8,
+    ethernets: BTreeMap<String, Ethernet>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "kebab-case")]
+struct Ethernet {
+    #[serde(rename = "match")]
+    match_: MatchMac,
+    set_name: String,
+    addresses: Vec<String>,
+    /// `gateway4` rather than a `routes:` default: cloud-init 22.4 (Debian 12) renders it for
+    /// ifupdown as well as netplan.
+    gateway4: String,
+    nameservers: Nameservers,
+}
+
+#[derive(Serialize)]
+struct MatchMac {
+    macaddress: String,
+}
+
+#[derive(Serialize)]
+struct Nameservers {
+    addresses: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    search: Vec<String>,
+}
+
+fn to_yaml<T: Serialize>(document: &'static str, value: &T) -> Result<String, SeedError> {
+    serde_yaml_ng::to_string(value).map_err(|e| SeedError::Yaml {
+        document,
+        reason: e.to_string(),
+    })
+}
+
+/// `meta-data`: the instance id and local hostname.
+pub fn meta_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
+    to_yaml(
+        "meta-data",
+        &MetaData {
+            instance_id: &cfg.instance_id,
+            local_hostname: &cfg.hostname,
+        },
+    )
+}
+
+/// `user-data`: a `#cloud-config` document.
+pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
+    let user_data = UserData {
+        hostname: &cfg.hostname,
+        fqdn: &cfg.fqdn,
+        manage_etc_hosts: true,
+        users: vec![User {
+            name: &cfg.user,
+            sudo: "ALL=(ALL) NOPASSWD:ALL",
+            shell: "/bin/bash",
+            lock_passwd: true,
+            ssh_authorized_keys: &cfg.authorized_keys,
+        }],
+        ssh_pwauth: false,
+        disable_root: true,
+        ssh_deletekeys: true,
+        ssh_genkeytypes: Vec::new(),
+        ssh_keys: SshKeys {
+            ed25519_private: cfg.host_key.private_openssh()?,
+            ed25519_public: cfg.host_key.public_openssh()?,
+        },
+    };
+    Ok(format!(
+        "#cloud-config\n{}",
+        to_yaml("user-data", &user_data)?
+    ))
+}
+
+/// `network-config`: version 2, the NIC matched by MAC, a static address.
+pub fn network_config_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
+    let ethernet = Ethernet {
+        match_: MatchMac {
+            macaddress: cfg.mac.to_ascii_lowercase(),
+        },
+        set_name: "eth0".to_string(),
+        addresses: vec![cfg.address.to_string()],
+        gateway4: cfg.gateway.to_string(),
+        nameservers: Nameservers {
+            addresses: cfg.nameservers.iter().map(|a| a.to_string()).collect(),
+            search: cfg.search_domain.iter().cloned().collect(),
+        },
+    };
+    let config = NetworkConfig {
+        version: 2,
+        ethernets: BTreeMap::from([("eth0".to_string(), ethernet)]),
+    };
+    to_yaml("network-config", &config)
+}

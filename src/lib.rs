@@ -10,6 +10,7 @@
 
 pub mod boxes;
 pub mod lab;
+pub mod lifecycle;
 pub mod paths;
 pub mod provider;
 pub mod render;

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod commands;
+pub mod lab_args;
 mod output;
 
 pub use output::{Failure, print_json, table};
@@ -30,6 +31,13 @@ pub enum Command {
     Validate(commands::validate::Args),
     Plan(commands::plan::Args),
     Schema(commands::schema::Args),
+    Up(commands::up::Args),
+    Status(commands::status::Args),
+    List(commands::list::Args),
+    Halt(commands::halt::Args),
+    Destroy(commands::destroy::Args),
+    #[command(name = "box")]
+    Box(commands::boxes::Args),
 }
 
 /// Settings every command may need.
@@ -48,6 +56,12 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&ctx, args),
         Command::Plan(args) => commands::plan::run(&ctx, args),
         Command::Schema(args) => commands::schema::run(&ctx, args),
+        Command::Up(args) => commands::up::run(&ctx, args),
+        Command::Status(args) => commands::status::run(&ctx, args),
+        Command::List(args) => commands::list::run(&ctx, args),
+        Command::Halt(args) => commands::halt::run(&ctx, args),
+        Command::Destroy(args) => commands::destroy::run(&ctx, args),
+        Command::Box(args) => commands::boxes::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -53,7 +53,7 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
     let began = Instant::now();
     dir.create()?;
     let _lock = LabLock::acquire(dir, "mlab up")?;
-    let mut state = LabState::load(dir)?.unwrap_or_else(|| LabState {
+    let state = LabState::load(dir)?.unwrap_or_else(|| LabState {
         source: opts.source.clone(),
         provider: "libvirt".into(),
         uri: conn.uri.clone(),

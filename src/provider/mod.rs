@@ -53,15 +53,8 @@ pub enum ProviderError {
     Task(String),
 }
 
-/// How a lab network reaches the outside.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NetworkMode {
-    /// Guests reach the outside through NAT on the host.
-    Nat,
-    /// Guests reach only each other and the host's bridge address.
-    Isolated,
-}
+/// How a lab network reaches the outside (the lab model's own type: one definition).
+pub use crate::lab::model::NetworkMode;
 
 /// One static host entry of a lab network (DHCP reservation and DNS name).
 #[derive(Debug, Clone, PartialEq, Eq)]

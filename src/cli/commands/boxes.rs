@@ -1,0 +1,110 @@
+//! `mlab box list|add|remove|build`: the base images labs are cloned from.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use mlab::boxes::{BoxStore, BuildOptions, Progress};
+
+use crate::cli::{Context, Failure, print_json, table};
+
+/// Manage boxes (base images): list, add a cloud image, build one from Debian packages, remove
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: BoxCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum BoxCommand {
+    /// List the boxes on this host
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a box from a qcow2 cloud image: an http(s) URL or a local file (verified, cached once)
+    Add {
+        name: String,
+        source: String,
+        /// Expected SHA-256 of the image; on a mismatch nothing is kept
+        #[arg(long)]
+        sha256: Option<String>,
+    },
+    /// Build a Debian 12 box from Debian packages alone (debootstrap; needs root)
+    Build {
+        #[arg(default_value = "debian-12")]
+        name: String,
+        /// Debian mirror to build from
+        #[arg(long)]
+        mirror: Option<String>,
+        /// Extra Debian package to bake in (repeatable), e.g. --package zookeeperd
+        #[arg(long = "package", value_name = "PACKAGE")]
+        packages: Vec<String>,
+    },
+    /// Remove a box (labs already created from it keep working only while their disks exist)
+    Remove {
+        name: String,
+        /// Do not ask for confirmation
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+}
+
+pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
+    let store = BoxStore::open_default();
+    let progress = if std::io::stderr().is_terminal() { Progress::Show } else { Progress::Hide };
+    let fail = |e: mlab::boxes::BoxError| Failure::Other(e.into());
+    match args.command {
+        BoxCommand::List { json } => {
+            let boxes = store.list().map_err(fail)?;
+            if json {
+                print_json(&boxes)?;
+            } else if boxes.is_empty() {
+                println!("no boxes yet; build the default one with `mlab box build` (as root)");
+            } else {
+                let mut t = table(&["BOX", "SIZE", "SOURCE", "PACKAGES", "CREATED"]);
+                for b in &boxes {
+                    t.add_row([
+                        b.name.clone(),
+                        format!("{} MiB", b.size / (1024 * 1024)),
+                        b.source.clone(),
+                        b.packages.join(" "),
+                        b.created.clone(),
+                    ]);
+                }
+                println!("{t}");
+            }
+        }
+        BoxCommand::Add { name, source, sha256 } => {
+            let image = store.add(&name, &source, sha256.as_deref(), progress).map_err(fail)?;
+            println!("added box {name} (sha256 {})", image.meta.sha256);
+        }
+        BoxCommand::Build { name, mirror, packages } => {
+            let mut options = BuildOptions { packages, ..BuildOptions::default() };
+            if let Some(mirror) = mirror {
+                options.mirror = mirror;
+            }
+            let image = store.build(&name, &options, progress).map_err(fail)?;
+            println!("built box {name} in {}", image.dir.display());
+        }
+        BoxCommand::Remove { name, yes } => {
+            if !yes {
+                if !std::io::stdin().is_terminal() {
+                    return Err(anyhow::anyhow!("removing box `{name}` deletes its image; pass --yes to confirm when not on a terminal").into());
+                }
+                let sure = dialoguer::Confirm::new()
+                    .with_prompt(format!("Remove box `{name}`?"))
+                    .default(false)
+                    .interact()
+                    .map_err(|e| anyhow::anyhow!("no answer: {e}"))?;
+                if !sure {
+                    println!("kept box {name}");
+                    return Ok(ExitCode::SUCCESS);
+                }
+            }
+            store.remove(&name).map_err(fail)?;
+            println!("removed box {name}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

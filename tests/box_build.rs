@@ -71,3 +71,32 @@ fn built_box_boots_and_answers_ssh() {
     );
     assert!(status.success(), "box smoke test failed: {status}");
 }
+
+#[test]
+fn failed_build_leaves_nothing_behind() {
+    if !vm_tests_enabled() {
+        eprintln!("skipped: set MLAB_VM_TESTS=1 to run debootstrap");
+        return;
+    }
+    let store_dir = tempfile::tempdir().expect("temp dir");
+    let store = BoxStore::new(store_dir.path());
+    let options = BuildOptions {
+        packages: vec!["mlab-no-such-package".to_string()],
+        ..BuildOptions::default()
+    };
+    let error = store
+        .build("broken", &options, Progress::Hide)
+        .expect_err("debootstrap cannot find the package");
+    assert!(error.to_string().contains("debootstrap"), "{error}");
+    let left: Vec<_> = std::fs::read_dir(store.dir())
+        .expect("store dir")
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    let mounts = std::fs::read_to_string("/proc/self/mounts").expect("mounts");
+    assert!(
+        !mounts.contains(&store.dir().display().to_string()),
+        "mounts left under the store"
+    );
+}

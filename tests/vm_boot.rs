@@ -264,7 +264,7 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
                     node.ip,
                     &known_hosts,
                     &user_key,
-                    "hostname; hostname -f; sudo -n true && echo sudo-ok",
+                    "cloud-init status --wait >/dev/null 2>&1; hostname; hostname -f; sudo -n true && echo sudo-ok",
                 )
                 .await
                 {
@@ -288,6 +288,32 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
                 node.name,
                 t_start.elapsed().as_secs_f64()
             );
+        }
+        for node in &nodes {
+            let status = ssh_run(node.ip, &known_hosts, &user_key, "cloud-init status --long || true").await?;
+            if !status.contains("status: done") {
+                return Err(format!("{}: cloud-init did not finish cleanly:\n{status}", node.name));
+            }
+        }
+        // The nodes reach each other on the isolated network, by address and by lab DNS name.
+        let peer = &nodes[1];
+        let probe = format!(
+            "getent hosts {} || echo no-dns; timeout 5 bash -c '</dev/tcp/{}/22' && echo tcp-ok",
+            peer.fqdn, peer.ip
+        );
+        let out = ssh_run(nodes[0].ip, &known_hosts, &user_key, &probe).await?;
+        eprintln!("n1 -> n2:\n{out}");
+        if !out.lines().any(|l| l.starts_with(&format!("{} ", peer.ip)) && l.contains(&peer.fqdn)) {
+            return Err(format!("n1 cannot resolve {} through the lab network's DNS: {out}", peer.fqdn));
+        }
+        if !out.lines().any(|l| l == "tcp-ok") {
+            return Err(format!("n1 cannot reach n2's port 22: {out}"));
+        }
+        for node in &nodes {
+            let log = std::fs::read_to_string(&node.console_log).unwrap_or_default();
+            if !log.contains("Linux version") {
+                return Err(format!("{} console log {} lacks the kernel banner", node.name, node.console_log.display()));
+            }
         }
         let t_stop = Instant::now();
         let outcome = provider

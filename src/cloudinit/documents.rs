@@ -20,12 +20,17 @@ struct UserData<'a> {
     /// Writes `127.0.1.1 fqdn hostname` so `hostname -f` works without DNS.
     manage_etc_hosts: bool,
     users: Vec<User<'a>>,
+    /// `false` keeps the box's locale. cloud-init's default (en_US.UTF-8) needs the `locales`
+    /// package, which debootstrap-built boxes lack; the failure would mark cloud-init as failed.
+    locale: bool,
     ssh_pwauth: bool,
     disable_root: bool,
     /// Drop any host keys baked into the image and generate none: ours come from `ssh_keys`.
     ssh_deletekeys: bool,
     ssh_genkeytypes: Vec<String>,
     ssh_keys: SshKeys,
+    /// argv lists, not shell strings: values are passed as arguments, never spliced into code.
+    runcmd: Vec<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -105,6 +110,7 @@ pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
             lock_passwd: true,
             ssh_authorized_keys: &cfg.authorized_keys,
         }],
+        locale: false,
         ssh_pwauth: false,
         disable_root: true,
         ssh_deletekeys: true,
@@ -113,6 +119,7 @@ pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
             ed25519_private: cfg.host_key.private_openssh()?,
             ed25519_public: cfg.host_key.public_openssh()?,
         },
+        runcmd: resolv_conf_command(cfg).into_iter().collect(),
     };
     Ok(format!(
         "#cloud-config\n{}",
@@ -139,4 +146,22 @@ pub fn network_config_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
         ethernets: BTreeMap::from([("eth0".to_string(), ethernet)]),
     };
     to_yaml("network-config", &config)
+}
+
+/// With ifupdown and no `resolvconf` (debootstrap boxes), the `nameservers` of the network
+/// config never reach `/etc/resolv.conf`, which then still holds whatever the box was built
+/// with. Write it, unless something manages it (then it is a symlink: systemd-resolved,
+/// resolvconf), in which case the network config already took effect.
+fn resolv_conf_command(cfg: &SeedConfig) -> Option<Vec<String>> {
+    let nameserver = cfg.nameservers.first()?;
+    let script = r#"[ -L /etc/resolv.conf ] && exit 0
+{ echo "nameserver $1"; if [ -n "$2" ]; then echo "search $2"; fi; } > /etc/resolv.conf"#;
+    Some(vec![
+        "sh".into(),
+        "-c".into(),
+        script.into(),
+        "mlab-resolv-conf".into(),
+        nameserver.to_string(),
+        cfg.search_domain.clone().unwrap_or_default(),
+    ])
 }

@@ -5,6 +5,11 @@
 # qemu-utils must match qemu-system-x86: a newer qemu-utils (e.g. from backports) next to
 # bookworm's qemu-system-x86 breaks image handling, so both are pinned to the newest version
 # the bookworm suites (not backports) offer, downgrading if needed.
+#
+#   scripts/host-setup.sh               what mlab needs to run labs
+#   scripts/host-setup.sh --test-tools  plus what the test suite uses (a local sshd to test
+#                                       against, tmux, nginx, haproxy and shellcheck to check
+#                                       rendered files)
 set -euo pipefail
 
 [[ $(id -u) -eq 0 ]] || { echo "host-setup: run as root (it installs Debian packages)" >&2; exit 1; }
@@ -15,6 +20,9 @@ packages=(
     dnsmasq-base debootstrap e2fsprogs genisoimage openssh-client iproute2 python3
 )
 qemu_packages=(qemu-system-x86 qemu-utils)
+if [[ "${1:-}" == "--test-tools" ]]; then
+    packages+=(openssh-server tmux nginx-light haproxy shellcheck)
+fi
 
 installed_version() { dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "ii" {print $2}'; }
 

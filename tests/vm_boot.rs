@@ -11,6 +11,8 @@
 //! The lab network is isolated (no forwarding), 192.168.124.0/24 unless `MLAB_TEST_CIDR` says
 //! otherwise.
 
+mod vm_support;
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -126,15 +128,14 @@ async fn ssh_run(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
     if std::env::var("MLAB_VM_TESTS").as_deref() != Ok("1") {
-        eprintln!("skipped: set MLAB_VM_TESTS=1 (and MLAB_TEST_BOX_DIR) to boot real VMs");
+        eprintln!("skipped: set MLAB_VM_TESTS=1 to boot real VMs");
         return;
     }
-    let Some(box_dir) = std::env::var_os("MLAB_TEST_BOX_DIR").map(PathBuf::from) else {
-        eprintln!("skipped: MLAB_TEST_BOX_DIR is not set");
-        return;
+    // A box given by hand, else the cached test box (built on first use).
+    let box_image = match std::env::var_os("MLAB_TEST_BOX_DIR").map(PathBuf::from) {
+        Some(box_dir) => BoxImage::load(&box_dir).unwrap_or_else(|| panic!("no complete box in {}", box_dir.display())),
+        None => vm_support::test_box(),
     };
-    let box_image = BoxImage::load(&box_dir)
-        .unwrap_or_else(|| panic!("no complete box in {}", box_dir.display()));
     let uri = resolve_uri(None);
     let cidr: ipnet::Ipv4Net = std::env::var("MLAB_TEST_CIDR")
         .unwrap_or_else(|_| "192.168.124.0/24".into())

@@ -16,9 +16,12 @@ use super::{BoxImage, BoxMeta};
 
 /// Packages every built box gets: boot (systemd, kernel, initramfs), networking by ifupdown
 /// (what cloud-init renders to on Debian), SSH, sudo and cloud-init. cloud-init's dependencies
-/// do not configure without `python3-cffi-backend` in a minbase system.
+/// do not configure without `python3-cffi-backend` in a minbase system. Without `dbus`,
+/// systemd-logind does not run and the guest ignores ACPI shutdown (`mlab halt` would have to
+/// force it off).
 pub const BASE_PACKAGES: &[&str] = &[
     "systemd-sysv",
+    "dbus",
     "udev",
     "kmod",
     "openssh-server",

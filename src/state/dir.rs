@@ -16,15 +16,16 @@ impl LabDir {
         LabDir { name: name.to_string(), root: labs_root.join(name) }
     }
 
-    /// Create the directory tree (private: it holds the lab's SSH key).
+    /// Create the directory tree. The root is traversable but not listable by others: libvirt's
+    /// qemu user must reach the disks inside, while the SSH key file itself is 0600.
     pub fn create(&self) -> Result<(), StateError> {
-        for d in [self.root.clone(), self.disks(), self.seeds(), self.consoles(), self.logs()] {
+        for d in [self.root.clone(), self.root.join("hostkeys"), self.disks(), self.seeds(), self.consoles(), self.logs()] {
             std::fs::create_dir_all(&d).map_err(|e| StateError::io("create", &d, e))?;
         }
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o700));
+            let _ = std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o711));
         }
         Ok(())
     }

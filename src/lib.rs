@@ -13,6 +13,7 @@ pub mod lab;
 pub mod lifecycle;
 pub mod paths;
 pub mod provider;
+pub mod provision;
 pub mod render;
 pub mod state;
 pub mod ssh;

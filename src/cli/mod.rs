@@ -36,6 +36,7 @@ pub enum Command {
     List(commands::list::Args),
     Halt(commands::halt::Args),
     Destroy(commands::destroy::Args),
+    Provision(commands::provision::Args),
     #[command(name = "box")]
     Box(commands::boxes::Args),
 }
@@ -61,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::List(args) => commands::list::run(&ctx, args),
         Command::Halt(args) => commands::halt::run(&ctx, args),
         Command::Destroy(args) => commands::destroy::run(&ctx, args),
+        Command::Provision(args) => commands::provision::run(&ctx, args),
         Command::Box(args) => commands::boxes::run(&ctx, args),
     };
     match result {

@@ -24,8 +24,44 @@ pub use role::Role;
 
 /// Load, compose, validate and resolve the lab named by `reference` (a name or a path).
 pub fn load(library: &LabLibrary, catalog: &Catalog, reference: &str) -> Result<(ComposedLab, ResolvedLab), Diagnostics> {
-    let composed = compose::load(library, reference)?;
+    load_with_added(library, catalog, reference, &[])
+}
+
+/// A node added to a running lab (`mlab add-agent`) beyond what its file declares: a copy of
+/// the entry `entry` (e.g. the `agent` group) under a new name, optionally resized.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AddedNode {
+    pub name: String,
+    /// The lab-file entry it copies.
+    pub entry: String,
+    pub cpus: Option<u32>,
+    pub memory_mib: Option<u64>,
+}
+
+/// [`load`], plus nodes added on demand. They are planned like declared ones (agent6 gets the
+/// address after agent5), so the plan of a grown lab is as deterministic as the file's.
+pub fn load_with_added(library: &LabLibrary, catalog: &Catalog, reference: &str, added: &[AddedNode]) -> Result<(ComposedLab, ResolvedLab), Diagnostics> {
+    let mut composed = compose::load(library, reference)?;
     validate::validate(&composed)?;
+    for node in added {
+        let Some(base) = composed.lab.nodes.iter().find(|n| n.name == node.entry).cloned() else {
+            return Err(Diagnostic::new(format!(
+                "node `{}` was added from entry `{}`, which the lab file no longer has",
+                node.name, node.entry
+            ))
+            .help("restore the entry, or `mlab remove-agent` the node")
+            .into());
+        };
+        composed.lab.nodes.push(model::NodeEntry {
+            name: node.name.clone(),
+            count: None,
+            ip: None,
+            autostart: None,
+            cpus: node.cpus.or(base.cpus),
+            memory: node.memory_mib.map(size::Memory).or(base.memory),
+            ..base
+        });
+    }
     let resolved = resolve::resolve(&composed, catalog);
     Ok((composed, resolved))
 }

@@ -29,9 +29,25 @@ impl Instance {
     }
 }
 
-/// Plan the lab `reference` as instance `name` (the lab's own name by default).
-pub fn plan_instance(library: &LabLibrary, catalog: &Catalog, reference: &str, name: Option<&str>) -> Result<ResolvedLab, LifecycleError> {
-    let (_, mut lab) = lab::load(library, catalog, reference)?;
+/// Plan the lab `reference` as instance `name` (the lab's own name by default), with what
+/// its state adds: nodes added by `mlab add-agent`, spare nodes started on demand (they count
+/// as running nodes: host entries, `up`).
+pub fn plan_instance(
+    library: &LabLibrary,
+    catalog: &Catalog,
+    reference: &str,
+    name: Option<&str>,
+    state: Option<&LabState>,
+) -> Result<ResolvedLab, LifecycleError> {
+    let added = state.map(|s| s.added_nodes.as_slice()).unwrap_or_default();
+    let (_, mut lab) = lab::load_with_added(library, catalog, reference, added)?;
+    if let Some(state) = state {
+        for node in &mut lab.nodes {
+            if state.started_on_demand.contains(&node.name) {
+                node.autostart = true;
+            }
+        }
+    }
     if let Some(name) = name {
         if !lab::validate::is_dns_label(name) {
             return Err(LifecycleError::Other(format!(
@@ -47,7 +63,7 @@ pub fn plan_instance(library: &LabLibrary, catalog: &Catalog, reference: &str, n
 pub fn open_instance(library: &LabLibrary, catalog: &Catalog, name: &str) -> Result<Instance, LifecycleError> {
     let dir = LabDir::new(&paths::labs_dir(), name);
     let state = LabState::load(&dir)?.ok_or_else(|| LifecycleError::NoSuchLab(name.to_string()))?;
-    let lab = plan_instance(library, catalog, &state.source, Some(name))?;
+    let lab = plan_instance(library, catalog, &state.source, Some(name), Some(&state))?;
     Ok(Instance { dir, state, lab })
 }
 

@@ -8,6 +8,7 @@ mod destroy;
 mod halt;
 mod instance;
 mod progress;
+mod provisioning;
 mod spec;
 mod status;
 mod up;
@@ -18,6 +19,7 @@ pub use destroy::{DestroyReport, destroy};
 pub use halt::halt;
 pub use instance::{Instance, choose_instance, open_instance, plan_instance};
 pub use progress::NodeProgress;
+pub use provisioning::{connect_sessions, provision_lab};
 pub use status::{LabSummary, NodeStatus, list_labs, status};
 pub use up::{UpOptions, UpReport, up};
 
@@ -49,6 +51,8 @@ pub enum LifecycleError {
         "node `{node}` did not answer SSH at {address} within {waited_s} s: {reason}\n  console log: {console}{tail}"
     )]
     SshTimeout { node: String, address: String, waited_s: u64, reason: String, console: String, tail: String },
+    #[error(transparent)]
+    Provision(#[from] crate::provision::ProvisionError),
     #[error("{0}")]
     Other(String),
 }

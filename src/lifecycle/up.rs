@@ -12,15 +12,18 @@ use super::{Connected, LifecycleError, NodeProgress};
 use crate::boxes::BoxStore;
 use crate::lab::ResolvedLab;
 use crate::provider::{NodeState, create_nodes};
+use crate::provision::{ProvisionOptions, ProvisionReport};
+use crate::render::Provisioners;
 use crate::ssh::Session;
 use crate::state::{LabDir, LabLock, LabState, now};
 
-#[derive(Debug, Clone)]
 pub struct UpOptions {
     /// The lab as the user named it (recorded in the state so later commands can re-plan it).
     pub source: String,
     /// How long a node may take to answer SSH.
     pub ssh_timeout: Duration,
+    /// Provision after boot with these templates and options (`None`: `--no-provision`).
+    pub provision: Option<(Provisioners, ProvisionOptions)>,
 }
 
 /// What `up` did, for the summary table and `--json`.
@@ -30,12 +33,16 @@ pub struct UpReport {
     /// Nothing was created or started: the lab was already up.
     pub already_up: bool,
     pub nodes: Vec<UpNode>,
-    /// Wall time of the whole command.
+    /// Wall time of the whole command, provisioning included.
     pub total_s: f64,
+    /// Wall time until every node answered SSH (what compares with the guests' boot).
+    pub booted_s: f64,
     /// The slowest node's time from start to SSH answer.
     pub slowest_boot_s: f64,
     pub created: Vec<String>,
     pub started: Vec<String>,
+    /// What provisioning did, step by step (absent with `--no-provision`).
+    pub provision: Option<ProvisionReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,7 +60,7 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
     let began = Instant::now();
     dir.create()?;
     let _lock = LabLock::acquire(dir, "mlab up")?;
-    let state = LabState::load(dir)?.unwrap_or_else(|| LabState {
+    let mut state = LabState::load(dir)?.unwrap_or_else(|| LabState {
         source: opts.source.clone(),
         provider: "libvirt".into(),
         uri: conn.uri.clone(),
@@ -67,8 +74,8 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
     let provider = Arc::clone(&conn.provider);
     provider.ensure_network(&network_spec(&dir.name, lab)).await?;
 
-    // Which nodes should run: autostart ones plus those started on demand earlier.
-    let wanted: Vec<_> = lab.nodes.iter().filter(|n| n.autostart || state.started_on_demand.contains(&n.name)).collect();
+    // Which nodes should run: autostart ones (the plan counts spares started on demand as such).
+    let wanted: Vec<_> = lab.nodes.iter().filter(|n| n.autostart).collect();
     let existing: HashMap<String, NodeState> =
         provider.list_nodes(&dir.name).await?.into_iter().map(|n| (n.name, n.state)).collect();
     let state_of = |name: &str| existing.get(name).cloned().unwrap_or(NodeState::Missing);
@@ -102,10 +109,9 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
             line.set_message(format!("waiting for SSH on {}", target.host));
             match Session::connect(&target, timeout).await {
                 Ok(session) => {
-                    let _ = session.close().await;
                     let secs = t0.elapsed().as_secs_f64();
-                    line.finish_with_message(format!("ready at {}", target.host));
-                    Ok::<_, LifecycleError>((target.node.clone(), starts.then_some(secs)))
+                    line.finish_with_message(format!("answers SSH at {}", target.host));
+                    Ok::<_, LifecycleError>((target.node.clone(), starts.then_some(secs), session))
                 }
                 Err(e) => {
                     line.finish_with_message("no SSH answer");
@@ -129,13 +135,16 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
         });
     }
     let mut boot_times: HashMap<String, f64> = HashMap::new();
+    let mut sessions = HashMap::new();
     let mut first_error = None;
     while let Some(done) = booting.join_next().await {
         match done.map_err(|e| LifecycleError::Other(format!("internal task failed: {e}"))).and_then(|r| r) {
-            Ok((name, Some(secs))) => {
-                boot_times.insert(name, secs);
+            Ok((name, secs, session)) => {
+                if let Some(secs) = secs {
+                    boot_times.insert(name.clone(), secs);
+                }
+                sessions.insert(name, Arc::new(session));
             }
-            Ok((_, None)) => {}
             Err(e) => {
                 first_error.get_or_insert(e);
             }
@@ -144,6 +153,17 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
     state.save(dir)?;
     if let Some(e) = first_error {
         return Err(e);
+    }
+    let booted_s = began.elapsed().as_secs_f64();
+
+    let provision = match &opts.provision {
+        Some((provisioners, popts)) => Some(super::provision_lab(dir, &mut state, lab, provisioners, &sessions, popts, progress).await?),
+        None => None,
+    };
+    for session in sessions.into_values() {
+        if let Ok(session) = Arc::try_unwrap(session) {
+            let _ = session.close().await;
+        }
     }
 
     let nodes = lab
@@ -158,11 +178,13 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
         .collect();
     Ok(UpReport {
         lab: dir.name.clone(),
-        already_up: created.is_empty() && to_start.is_empty(),
+        already_up: created.is_empty() && to_start.is_empty() && provision.as_ref().is_none_or(|p| p.count(crate::provision::StepStatus::Done) == 0),
         nodes,
         total_s: began.elapsed().as_secs_f64(),
+        booted_s,
         slowest_boot_s: boot_times.values().copied().fold(0.0, f64::max),
         created,
         started: to_start,
+        provision,
     })
 }

@@ -44,13 +44,14 @@ pub fn hosts_markers(lab: &str) -> (String, String) {
     (format!("# BEGIN mlab {lab}"), format!("# END mlab {lab}"))
 }
 
-/// The managed `/etc/hosts` block: every node of the lab (IP, FQDN, short name), between
-/// markers so a script can replace exactly this block and leave the rest of the file alone.
+/// The managed `/etc/hosts` block: every node that runs in the lab (IP, FQDN, short name;
+/// spare agents appear once started), between markers so a script can replace exactly this
+/// block and leave the rest of the file alone.
 pub fn hosts_block(lab: &ResolvedLab) -> String {
     let (begin, end) = hosts_markers(&lab.name);
     let mut out = begin;
     out.push('\n');
-    for node in &lab.nodes {
+    for node in lab.nodes.iter().filter(|n| n.autostart) {
         out.push_str(&format!("{}\t{}\t{}\n", node.ip, node.fqdn, node.name));
     }
     out.push_str(&end);

@@ -34,6 +34,10 @@ pub struct StepSpec {
     /// A template expression; the step applies only where it is true (e.g. `node.artifacts`).
     #[serde(default)]
     pub when: Option<String>,
+    /// Artifacts the step needs (`*`: all of the node's, uploaded with the step). While one is
+    /// not staged on the host the step is skipped.
+    #[serde(default)]
+    pub artifacts: Vec<String>,
     /// Template of the step's script, run after the step's files are in place.
     #[serde(default)]
     pub script: Option<String>,

@@ -35,14 +35,7 @@ impl StateError {
 }
 
 /// A node `mlab add-agent` added beyond the lab file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AddedNode {
-    pub name: String,
-    /// The lab-file entry it extends (e.g. `agent`).
-    pub entry: String,
-    pub cpus: Option<u32>,
-    pub memory_mib: Option<u64>,
-}
+pub use crate::lab::AddedNode;
 
 /// The state file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

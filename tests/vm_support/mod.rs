@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use mlab::boxes::{BoxImage, BoxStore, BuildOptions, Progress};
 
-/// The box the VM tests boot: Debian 12 from Debian packages with ZooKeeper baked in, since
-/// test guests have no route out of their namespace to install it.
+/// The box the VM tests boot: Debian 12 from Debian packages with ZooKeeper and the Docker
+/// engine baked in, since test guests have no route out of their namespace to install them.
 pub const TEST_BOX: &str = "mlab-test";
-pub const TEST_BOX_PACKAGES: &[&str] = &["zookeeperd"];
+pub const TEST_BOX_PACKAGES: &[&str] = &["zookeeperd", "docker.io"];
 
 pub fn vm_tests_enabled() -> bool {
     std::env::var("MLAB_VM_TESTS").is_ok_and(|v| v == "1")
@@ -32,7 +32,11 @@ pub fn test_box_store() -> BoxStore {
 pub fn test_box() -> BoxImage {
     let store = test_box_store();
     if let Ok(image) = store.get(TEST_BOX) {
-        return image;
+        if TEST_BOX_PACKAGES.iter().all(|p| image.meta.packages.iter().any(|q| q == p)) {
+            return image;
+        }
+        // Cached from an older package list: rebuild.
+        store.remove(TEST_BOX).unwrap_or_else(|e| panic!("removing the outdated test box: {e}"));
     }
     let started = Instant::now();
     let options = BuildOptions { packages: TEST_BOX_PACKAGES.iter().map(|p| p.to_string()).collect(), ..BuildOptions::default() };

@@ -6,6 +6,7 @@ pub mod halt;
 pub mod labs;
 pub mod list;
 pub mod plan;
+pub mod provision;
 pub mod schema;
 pub mod show;
 pub mod status;

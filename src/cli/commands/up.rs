@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use mlab::lifecycle::{self, NodeProgress, UpOptions};
+use mlab::provision::ProvisionOptions;
 use mlab::state::LabDir;
 
 use crate::cli::lab_args::{ProviderArgs, block_on, lifecycle_failure};
@@ -24,13 +25,19 @@ pub struct Args {
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
+    /// Only create and boot the VMs; do not provision them
+    #[arg(long)]
+    pub no_provision: bool,
+    /// Run provisioning steps again even where they finished with the same inputs
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     pub provider: ProviderArgs,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let catalog = ctx.catalog()?;
-    let lab = lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref()).map_err(lifecycle_failure)?;
+    let lab = lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), None).map_err(lifecycle_failure)?;
     // Record where the lab came from so later commands can re-plan it from any directory.
     let source = if mlab::lab::LabLibrary::is_path(&args.lab) {
         std::fs::canonicalize(&args.lab).map(|p| p.display().to_string()).unwrap_or(args.lab.clone())
@@ -44,7 +51,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         if let Some(notice) = &conn.notice {
             eprintln!("note: {notice}");
         }
-        let opts = UpOptions { source, ssh_timeout: Duration::from_secs(args.timeout) };
+        let provision = (!args.no_provision).then(|| (ctx.provisioners(), ProvisionOptions { force: args.force, ..Default::default() }));
+        let opts = UpOptions { source, ssh_timeout: Duration::from_secs(args.timeout), provision };
         lifecycle::up(&conn, &dir, &lab, &opts, &progress).await
     })?
     .map_err(lifecycle_failure)?;
@@ -58,16 +66,20 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         t.add_row([n.name.clone(), n.ip.clone(), n.state.clone(), n.boot_s.map(|s| format!("{s:.1} s")).unwrap_or_default()]);
     }
     println!("{t}");
+    if let Some(p) = &report.provision {
+        crate::cli::commands::provision::print_summary(p);
+    }
     if report.already_up {
         println!("lab {} is already up; nothing to do ({:.1} s)", report.lab, report.total_s);
     } else {
-        let overhead = if report.slowest_boot_s > 0.0 { report.total_s / report.slowest_boot_s } else { 1.0 };
+        let overhead = if report.slowest_boot_s > 0.0 { report.booted_s / report.slowest_boot_s } else { 1.0 };
         println!(
-            "lab {} up in {:.1} s: created {}, started {}; slowest guest answered SSH after {:.1} s ({:.2}x)",
+            "lab {} up in {:.1} s: created {}, started {}; all nodes answered SSH at {:.1} s, the slowest guest's boot took {:.1} s ({:.2}x)",
             report.lab,
             report.total_s,
             report.created.len(),
             report.started.len(),
+            report.booted_s,
             report.slowest_boot_s,
             overhead
         );

@@ -1,0 +1,113 @@
+//! Provisioning a lab whose nodes answer SSH: render, check artifacts, run the stages.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::spec::ssh_target;
+use super::{LifecycleError, NodeProgress};
+use crate::lab::ResolvedLab;
+use crate::provision::{ArtifactCache, Availability, ProvisionOptions, ProvisionReport, plan_stages, provision};
+use crate::render::{Manifest, Provisioners, render_lab};
+use crate::ssh::Session;
+use crate::state::{LabDir, LabState};
+
+/// Open one SSH session per node (pinned host keys), waiting up to `timeout` for each.
+pub async fn connect_sessions(dir: &LabDir, lab: &ResolvedLab, nodes: &[String], timeout: Duration) -> Result<HashMap<String, Arc<Session>>, LifecycleError> {
+    let mut connecting = tokio::task::JoinSet::new();
+    for name in nodes {
+        let node = lab.node(name).ok_or_else(|| LifecycleError::Other(format!("no node {name} in the plan")))?;
+        let target = ssh_target(dir, node);
+        connecting.spawn(async move { (target.node.clone(), Session::connect(&target, timeout).await) });
+    }
+    let mut sessions = HashMap::new();
+    while let Some(joined) = connecting.join_next().await {
+        let (node, result) = joined.map_err(|e| LifecycleError::Other(format!("internal task failed: {e}")))?;
+        let session = result.map_err(|source| crate::provision::ProvisionError::Ssh { node: node.clone(), source })?;
+        sessions.insert(node, Arc::new(session));
+    }
+    Ok(sessions)
+}
+
+/// Wait until cloud-init has finished on every node: it restarts sshd and writes files that
+/// provisioning must not race with.
+async fn wait_for_cloud_init(sessions: &HashMap<String, Arc<Session>>) -> Result<(), LifecycleError> {
+    let mut waiting = tokio::task::JoinSet::new();
+    for (node, session) in sessions {
+        let (node, session) = (node.clone(), Arc::clone(session));
+        waiting.spawn(async move {
+            // 0: done; 2: done with recoverable errors (still usable).
+            let out = session.exec_capture("cloud-init status --wait >/dev/null 2>&1; echo $?").await;
+            (node, out)
+        });
+    }
+    while let Some(joined) = waiting.join_next().await {
+        let (node, out) = joined.map_err(|e| LifecycleError::Other(format!("internal task failed: {e}")))?;
+        let out = out.map_err(|source| crate::provision::ProvisionError::Ssh { node: node.clone(), source })?;
+        let code = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        if code != "0" && code != "2" {
+            return Err(LifecycleError::Other(format!(
+                "cloud-init failed on node `{node}` (status {code}); see `mlab ssh {node} -- sudo cloud-init status --long`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Render the lab's files and run every step on the nodes in `sessions`.
+pub async fn provision_lab(
+    dir: &LabDir,
+    state: &mut LabState,
+    lab: &ResolvedLab,
+    provisioners: &Provisioners,
+    sessions: &HashMap<String, Arc<Session>>,
+    opts: &ProvisionOptions,
+    progress: &NodeProgress,
+) -> Result<ProvisionReport, LifecycleError> {
+    wait_for_cloud_init(sessions).await?;
+    let render_err = |e: crate::render::RenderError| LifecycleError::Other(e.to_string());
+    let rendered = render_lab(provisioners, lab).map_err(render_err)?;
+    let manifest = Manifest::load(provisioners).map_err(render_err)?;
+    let availability = ArtifactCache::default_location().availability(&lab.artifacts);
+    let ready: BTreeMap<String, std::path::PathBuf> = availability
+        .iter()
+        .filter_map(|(name, a)| match a {
+            Availability::Ready(path) => Some((name.clone(), path.clone())),
+            Availability::Missing(_) => None,
+        })
+        .collect();
+    let needs = |node: &str, step: &str| -> Vec<String> {
+        let Some(spec) = manifest.steps.iter().find(|s| s.name == step) else { return Vec::new() };
+        if spec.artifacts.iter().any(|a| a == "*") {
+            lab.node(node).map(|n| n.artifacts.clone()).unwrap_or_default()
+        } else {
+            spec.artifacts.iter().filter(|a| lab.artifacts.contains_key(*a)).cloned().collect()
+        }
+    };
+    let uploads = |node: &str, step: &str| -> Vec<(String, String)> {
+        let Some(spec) = manifest.steps.iter().find(|s| s.name == step) else { return Vec::new() };
+        if !spec.artifacts.iter().any(|a| a == "*") {
+            return Vec::new();
+        }
+        needs(node, step)
+            .into_iter()
+            .filter(|name| ready.contains_key(name))
+            .map(|name| {
+                let sum = lab.artifacts.get(&name).and_then(|a| a.sha256.clone()).unwrap_or_default();
+                (name, sum)
+            })
+            .collect()
+    };
+    let blocked = |node: &str, step: &str| -> Option<String> {
+        let missing: Vec<String> = needs(node, step)
+            .into_iter()
+            .filter_map(|name| match availability.get(&name) {
+                Some(Availability::Missing(why)) => Some(why.clone()),
+                _ => None,
+            })
+            .collect();
+        (!missing.is_empty()).then(|| missing.join("; "))
+    };
+    let plan = plan_stages(&rendered, uploads);
+    Ok(provision(&plan, sessions, blocked, &ready, dir, state, opts, progress).await?)
+}

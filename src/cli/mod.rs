@@ -37,6 +37,10 @@ pub enum Command {
     Halt(commands::halt::Args),
     Destroy(commands::destroy::Args),
     Provision(commands::provision::Args),
+    AddAgent(commands::add_agent::Args),
+    RemoveAgent(commands::remove_agent::Args),
+    Ssh(commands::ssh::Args),
+    SshConfig(commands::ssh_config::Args),
     #[command(name = "box")]
     Box(commands::boxes::Args),
 }
@@ -63,6 +67,10 @@ pub fn main() -> ExitCode {
         Command::Halt(args) => commands::halt::run(&ctx, args),
         Command::Destroy(args) => commands::destroy::run(&ctx, args),
         Command::Provision(args) => commands::provision::run(&ctx, args),
+        Command::AddAgent(args) => commands::add_agent::run(&ctx, args),
+        Command::RemoveAgent(args) => commands::remove_agent::run(&ctx, args),
+        Command::Ssh(args) => commands::ssh::run(&ctx, args),
+        Command::SshConfig(args) => commands::ssh_config::run(&ctx, args),
         Command::Box(args) => commands::boxes::run(&ctx, args),
     };
     match result {

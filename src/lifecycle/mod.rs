@@ -4,6 +4,7 @@
 //! kind's create actions): keys, network, node creation, start, wait for SSH. Each action is
 //! idempotent, so an interrupted `up` is finished by the next one and undone by `destroy`.
 
+mod agents;
 mod destroy;
 mod halt;
 mod instance;
@@ -15,11 +16,13 @@ mod up;
 
 use std::sync::Arc;
 
+pub use agents::{AddAgentOptions, AddAgentReport, RemoveAgentReport, add_agents, remove_agent, removable};
 pub use destroy::{DestroyReport, destroy};
 pub use halt::halt;
 pub use instance::{Instance, choose_instance, open_instance, plan_instance};
 pub use progress::NodeProgress;
 pub use provisioning::{connect_sessions, provision_lab};
+pub use spec::{GUEST_USER, ssh_target};
 pub use status::{LabSummary, NodeStatus, list_labs, status};
 pub use up::{UpOptions, UpReport, up};
 

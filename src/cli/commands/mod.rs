@@ -1,5 +1,6 @@
 //! One file per subcommand: argument struct and a `run` that calls the library.
 
+pub mod add_agent;
 pub mod boxes;
 pub mod destroy;
 pub mod halt;
@@ -7,8 +8,11 @@ pub mod labs;
 pub mod list;
 pub mod plan;
 pub mod provision;
+pub mod remove_agent;
 pub mod schema;
 pub mod show;
+pub mod ssh;
+pub mod ssh_config;
 pub mod status;
 pub mod up;
 pub mod validate;

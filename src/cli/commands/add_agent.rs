@@ -1,0 +1,60 @@
+//! `mlab add-agent`: one more agent (or N), wired into the running lab.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use mlab::lifecycle::{self, AddAgentOptions, NodeProgress};
+
+use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
+use crate::cli::{Context, Failure, print_json};
+
+/// Start the lab's spare agents, or add new ones, wired into the running cluster
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// How many agents
+    #[arg(long, default_value_t = 1)]
+    pub count: u32,
+    /// vCPUs of new agents (spares declared in the lab file keep theirs)
+    #[arg(long)]
+    pub cpus: Option<u32>,
+    /// Memory of new agents, e.g. 2048 or 2G
+    #[arg(long, value_parser = parse_memory)]
+    pub memory: Option<u64>,
+    /// Seconds each node may take to answer SSH
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Print the report as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub target: LabArgs,
+}
+
+fn parse_memory(text: &str) -> Result<u64, String> {
+    serde_yaml_ng::from_str::<mlab::lab::size::Memory>(text).map(|m| m.0).map_err(|e| e.to_string())
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
+    let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
+    let catalog = ctx.catalog()?;
+    let report = block_on(async {
+        let (conn, instance) = args.target.open(ctx).await?;
+        let opts = AddAgentOptions { count: args.count, cpus: args.cpus, memory_mib: args.memory };
+        lifecycle::add_agents(&conn, &ctx.library, &catalog, instance, &opts, ctx.provisioners(), Duration::from_secs(args.timeout), &progress)
+            .await
+            .map_err(lifecycle_failure)
+    })??;
+    if args.json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut names = report.started_spares.clone();
+    names.extend(report.added.iter().cloned());
+    if let Some(p) = &report.up.provision {
+        crate::cli::commands::provision::print_summary(p);
+    }
+    for n in report.up.nodes.iter().filter(|n| names.contains(&n.name)) {
+        println!("agent {} is up at {}", n.name, n.ip);
+    }
+    Ok(ExitCode::SUCCESS)
+}

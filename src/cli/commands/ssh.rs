@@ -1,0 +1,74 @@
+//! `mlab ssh [NODE] [-- CMD...]`: a shell on a node, or one command.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use mlab::lifecycle::{self, LifecycleError};
+use mlab::provider::NodeState;
+use mlab::ssh::{Session, shell_quote};
+
+use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
+use crate::cli::{Context, Failure};
+
+/// Open a shell on a node, or run one command there (`mlab ssh agent1 -- uptime`)
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The node (on a terminal, omit it to pick one)
+    pub node: Option<String>,
+    /// The command and its arguments, after `--`; each word reaches the node as one argument
+    #[arg(last = true, value_name = "CMD")]
+    pub command: Vec<String>,
+    /// Seconds to wait for the node to answer
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+    #[command(flatten)]
+    pub target: LabArgs,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
+    let status = block_on(async {
+        let (conn, instance) = args.target.open(ctx).await?;
+        let node_name = match &args.node {
+            Some(n) => n.clone(),
+            None => pick_running_node(&conn, &instance).await?,
+        };
+        let node = instance.node(&node_name).map_err(lifecycle_failure)?;
+        let target = lifecycle::ssh_target(&instance.dir, node);
+        let session = Session::connect(&target, Duration::from_secs(args.timeout)).await.map_err(|e| Failure::Other(e.into()))?;
+        let status = if args.command.is_empty() {
+            session.shell().await
+        } else {
+            session.exec(&shell_quote(&args.command), tokio::io::stdout(), tokio::io::stderr()).await
+        }
+        .map_err(|e| Failure::Other(e.into()))?;
+        let _ = session.close().await;
+        Ok::<_, Failure>(status)
+    })??;
+    Ok(ExitCode::from(u8::try_from(status).unwrap_or(255)))
+}
+
+/// On a terminal, choose among the running nodes; elsewhere, say to name one.
+async fn pick_running_node(conn: &lifecycle::Connected, instance: &lifecycle::Instance) -> Result<String, Failure> {
+    let nodes = conn.provider.list_nodes(instance.name()).await.map_err(|e| lifecycle_failure(e.into()))?;
+    let running: Vec<String> = instance
+        .lab
+        .nodes
+        .iter()
+        .filter(|n| nodes.iter().any(|i| i.name == n.name && i.state == NodeState::Running))
+        .map(|n| n.name.clone())
+        .collect();
+    if running.is_empty() {
+        return Err(lifecycle_failure(LifecycleError::Other(format!("no node of lab `{}` is running; `mlab up` starts them", instance.name()))));
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(anyhow::anyhow!("name the node: `mlab ssh NODE` (running: {})", running.join(", ")).into());
+    }
+    let picked = dialoguer::Select::new()
+        .with_prompt("Which node?")
+        .items(&running)
+        .default(0)
+        .interact()
+        .map_err(|e| anyhow::anyhow!("no node chosen: {e}"))?;
+    Ok(running[picked].clone())
+}

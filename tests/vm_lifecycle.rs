@@ -6,68 +6,29 @@
 
 mod vm_support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use mlab::ssh::{Session, SshTarget};
 use serde_json::Value;
-use vm_support::{test_box, test_box_store, vm_state_dir, vm_tests_enabled};
+use vm_support::{Mlab, libvirt_objects, test_box, test_lab, vm_state_dir, vm_tests_enabled};
 
 const LAB: &str = "e2e-pair";
 
-struct Mlab {
-    home: PathBuf,
-}
-
-impl Mlab {
-    /// Run mlab; return (success, stdout, stderr).
-    fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_mlab"))
-            .args(args)
-            .env("MLAB_HOME", &self.home)
-            .env("MLAB_LABS_DIR", self.home.join("no-user-labs"))
-            .env_remove("MLAB_LAB")
-            .output()
-            .expect("run mlab");
-        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+fn target(mlab: &Mlab, node: &str, ip: &str) -> SshTarget {
+    let dir = mlab.lab_dir(LAB);
+    SshTarget {
+        node: node.into(),
+        host: ip.into(),
+        port: 22,
+        user: "mlab".into(),
+        key_path: dir.join("id_ed25519"),
+        known_hosts: dir.join("known_hosts"),
+        host_key_aliases: vec![node.into()],
     }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let (ok, stdout, stderr) = self.run(args);
-        assert!(ok, "mlab {args:?} failed:\n{stderr}");
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("mlab {args:?}: not JSON ({e}):\n{stdout}"))
-    }
-
-    fn lab_dir(&self) -> PathBuf {
-        self.home.join("labs").join(LAB)
-    }
-
-    fn target(&self, node: &str, ip: &str) -> SshTarget {
-        SshTarget {
-            node: node.into(),
-            host: ip.into(),
-            port: 22,
-            user: "mlab".into(),
-            key_path: self.lab_dir().join("id_ed25519"),
-            known_hosts: self.lab_dir().join("known_hosts"),
-            host_key_aliases: vec![node.into()],
-        }
-    }
-}
-
-fn lab_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vm/labs/e2e-pair.yaml")
 }
 
 fn states(status: &Value) -> Vec<(String, String)> {
     status.as_array().expect("array").iter().map(|n| (n["name"].as_str().unwrap().to_string(), n["state"].as_str().unwrap().to_string())).collect()
-}
-
-fn libvirt_objects() -> String {
-    let domains = Command::new("virsh").args(["list", "--all", "--name"]).output().expect("virsh");
-    let networks = Command::new("virsh").args(["net-list", "--all", "--name"]).output().expect("virsh");
-    format!("{}{}", String::from_utf8_lossy(&domains.stdout), String::from_utf8_lossy(&networks.stdout))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -78,14 +39,13 @@ async fn lab_lifecycle_with_real_vms() {
     }
     test_box();
     let state = vm_state_dir("mlab-e2e-");
-    let mlab = Mlab { home: state.path().to_path_buf() };
-    std::os::unix::fs::symlink(test_box_store().dir(), state.path().join("boxes")).expect("link boxes");
-    let lab = lab_file();
-    let lab = lab.to_str().unwrap();
+    let mlab = Mlab::new(state.path());
+    let lab = test_lab(LAB);
+    let lab = lab.as_str();
 
     // up: both nodes created and answering SSH.
     let t0 = Instant::now();
-    let report = mlab.json(&["up", lab, "--json"]);
+    let report = mlab.json(&["up", lab, "--no-provision", "--json"]);
     eprintln!("TIMING up (2 nodes): {:.1} s, slowest SSH {:.1} s", t0.elapsed().as_secs_f64(), report["slowest_boot_s"]);
     assert_eq!(report["already_up"], false);
     assert_eq!(report["created"].as_array().unwrap().len(), 2, "{report}");
@@ -99,7 +59,7 @@ async fn lab_lifecycle_with_real_vms() {
 
     // SSH with the pinned host key lands on the right node at its static address.
     for (node, ip) in [("master1", "192.168.125.11"), ("agent1", "192.168.125.101")] {
-        let session = Session::connect(&mlab.target(node, ip), Duration::from_secs(60)).await.unwrap_or_else(|e| panic!("{node}: {e}"));
+        let session = Session::connect(&target(&mlab, node, ip), Duration::from_secs(60)).await.unwrap_or_else(|e| panic!("{node}: {e}"));
         let out = session.exec_capture("hostname; ip -4 -o addr show dev eth0").await.expect("exec");
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(out.status, 0);
@@ -108,18 +68,18 @@ async fn lab_lifecycle_with_real_vms() {
         session.close().await.ok();
     }
     // A host key other than the pinned one is refused: pin agent1's key for master1.
-    let known = std::fs::read_to_string(mlab.lab_dir().join("known_hosts")).expect("known_hosts");
+    let known = std::fs::read_to_string(mlab.lab_dir(LAB).join("known_hosts")).expect("known_hosts");
     let agent_key = known.lines().find(|l| l.starts_with("192.168.125.101,")).and_then(|l| l.split_once(' ')).map(|(_, k)| k).expect("agent1 line");
     let tampered = state.path().join("tampered_known_hosts");
     std::fs::write(&tampered, format!("192.168.125.11,master1 {agent_key}\n")).unwrap();
-    let mut wrong = mlab.target("master1", "192.168.125.11");
+    let mut wrong = target(&mlab, "master1", "192.168.125.11");
     wrong.known_hosts = tampered;
     let err = Session::connect(&wrong, Duration::from_secs(20)).await.err().expect("a changed host key is refused");
     assert!(err.to_string().contains("master1") && err.to_string().contains("SHA256:"), "{err}");
 
     // up again: nothing to do.
     let t0 = Instant::now();
-    let again = mlab.json(&["up", lab, "--json"]);
+    let again = mlab.json(&["up", lab, "--no-provision", "--json"]);
     assert_eq!(again["already_up"], true, "{again}");
     eprintln!("TIMING up on a ready lab: {:.1} s", t0.elapsed().as_secs_f64());
 
@@ -128,7 +88,7 @@ async fn lab_lifecycle_with_real_vms() {
     assert!(ok, "{stderr}");
     let status = mlab.json(&["status", "--json"]);
     assert!(states(&status).iter().all(|(_, s)| s == "stopped"), "{status}");
-    let restarted = mlab.json(&["up", lab, "--json"]);
+    let restarted = mlab.json(&["up", lab, "--no-provision", "--json"]);
     assert_eq!(restarted["created"].as_array().unwrap().len(), 0, "{restarted}");
     assert_eq!(restarted["started"].as_array().unwrap().len(), 2, "{restarted}");
 
@@ -141,5 +101,5 @@ async fn lab_lifecycle_with_real_vms() {
     assert_eq!(destroyed["nodes_removed"].as_array().unwrap().len(), 2);
     let left = libvirt_objects();
     assert!(!left.contains(&format!("mlab-{LAB}")), "left in libvirt: {left}");
-    assert!(!mlab.lab_dir().exists(), "lab directory left behind");
+    assert!(!mlab.lab_dir(LAB).exists(), "lab directory left behind");
 }

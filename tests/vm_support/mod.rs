@@ -40,7 +40,9 @@ pub fn test_box() -> BoxImage {
     }
     let started = Instant::now();
     let options = BuildOptions { packages: TEST_BOX_PACKAGES.iter().map(|p| p.to_string()).collect(), ..BuildOptions::default() };
-    let image = store.build(TEST_BOX, &options, Progress::Hide).unwrap_or_else(|e| panic!("building the test box failed: {e}"));
+    let image = store.build(TEST_BOX, &options, Progress::Hide).unwrap_or_else(|e| {
+        panic!("building the test box failed: {e}\n(inside mlab's namespace there is no mirror: build it first with `MLAB_VM_TESTS=1 cargo test --test box_build`, as scripts/test-all does)")
+    });
     eprintln!("TIMING test box build: {} s", started.elapsed().as_secs());
     image
 }
@@ -54,4 +56,67 @@ pub fn vm_state_dir(prefix: &str) -> tempfile::TempDir {
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod state dir");
     }
     dir
+}
+
+/// The `mlab` command with its own MLAB_HOME (whose `boxes` is the test box cache).
+pub struct Mlab {
+    pub home: PathBuf,
+    /// Passed as `--provisioners` when set.
+    pub provisioners: Option<PathBuf>,
+}
+
+impl Mlab {
+    pub fn new(home: &std::path::Path) -> Mlab {
+        std::os::unix::fs::symlink(test_box_store().dir(), home.join("boxes")).expect("link the test boxes");
+        Mlab { home: home.to_path_buf(), provisioners: None }
+    }
+
+    /// Run mlab; return (success, exit code, stdout, stderr).
+    pub fn run_code(&self, args: &[&str]) -> (i32, String, String) {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mlab"));
+        cmd.args(args).env("MLAB_HOME", &self.home).env("MLAB_LABS_DIR", self.home.join("no-user-labs")).env_remove("MLAB_LAB");
+        match &self.provisioners {
+            Some(dir) => cmd.env("MLAB_PROVISIONERS", dir),
+            None => cmd.env_remove("MLAB_PROVISIONERS"),
+        };
+        let out = cmd.output().expect("run mlab");
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+
+    pub fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let (code, out, err) = self.run_code(args);
+        (code == 0, out, err)
+    }
+
+    /// Run mlab, which must succeed and print JSON.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let (ok, stdout, stderr) = self.run(args);
+        assert!(ok, "mlab {args:?} failed:\n{stderr}");
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("mlab {args:?}: not JSON ({e}):\n{stdout}"))
+    }
+
+    /// `mlab ssh NODE -- sh -c SCRIPT`, which must succeed; its stdout.
+    pub fn sh(&self, node: &str, script: &str) -> String {
+        let (code, out, err) = self.run_code(&["ssh", node, "--", "sh", "-c", script]);
+        assert_eq!(code, 0, "on {node}: {script}\n{err}");
+        out
+    }
+
+    pub fn lab_dir(&self, lab: &str) -> PathBuf {
+        self.home.join("labs").join(lab)
+    }
+}
+
+/// Names of libvirt domains and networks (to check that nothing of a lab is left).
+pub fn libvirt_objects() -> String {
+    let list = |args: &[&str]| {
+        let out = std::process::Command::new("virsh").args(args).output().expect("virsh");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    list(&["list", "--all", "--name"]) + &list(&["net-list", "--all", "--name"])
+}
+
+/// A lab file of tests/vm/labs.
+pub fn test_lab(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vm/labs").join(format!("{name}.yaml")).display().to_string()
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use mlab::lifecycle::{self, NodeProgress, UpOptions};
 use mlab::provision::ProvisionOptions;
-use mlab::state::LabDir;
+use mlab::state::{LabDir, LabState};
 
 use crate::cli::lab_args::{ProviderArgs, block_on, lifecycle_failure};
 use crate::cli::{Context, Failure, print_json, table};
@@ -37,14 +37,28 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let catalog = ctx.catalog()?;
-    let lab = lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), None).map_err(lifecycle_failure)?;
+    let planned = lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), None).map_err(lifecycle_failure)?;
     // Record where the lab came from so later commands can re-plan it from any directory.
     let source = if mlab::lab::LabLibrary::is_path(&args.lab) {
         std::fs::canonicalize(&args.lab).map(|p| p.display().to_string()).unwrap_or(args.lab.clone())
     } else {
         args.lab.clone()
     };
-    let dir = LabDir::new(&mlab::paths::labs_dir(), &lab.name);
+    let dir = LabDir::new(&mlab::paths::labs_dir(), &planned.name);
+    // An existing lab keeps what was added to it (agents started or added on demand).
+    let lab = match LabState::load(&dir).map_err(|e| Failure::Other(e.into()))? {
+        Some(state) if state.source != source => {
+            return Err(anyhow::anyhow!(
+                "a lab named `{}` already exists on this host, made from {}; give this one another name with `--name`, or `mlab destroy --lab {}` first",
+                planned.name,
+                state.source,
+                planned.name
+            )
+            .into());
+        }
+        Some(state) => lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), Some(&state)).map_err(lifecycle_failure)?,
+        None => planned,
+    };
     let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
     let report = block_on(async {
         let conn = lifecycle::connect(&args.provider.options()).await?;

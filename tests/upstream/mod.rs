@@ -54,7 +54,8 @@ impl UpstreamList {
         UpstreamList::parse(file, &text)
     }
 
-    /// Parse TSV text. ZooKeeper's file: only section A (keys `parseProperties` reads).
+    /// Parse TSV text. ZooKeeper's file: section A (keys `parseProperties` reads) and section B
+    /// (documented `zookeeper.*` properties, which take effect when set in zoo.cfg).
     pub fn parse(file: &str, text: &str) -> UpstreamList {
         let mut list = UpstreamList {
             file: file.to_string(),
@@ -64,13 +65,8 @@ impl UpstreamList {
             matching: if file.starts_with("mesos-dns") { Matching::CaseInsensitive } else { Matching::Exact },
             no_prefix_booleans: file.starts_with("mesos-master") || file.starts_with("mesos-agent"),
         };
-        let only_section_a = file.starts_with("zookeeper");
-        let mut in_section_b = false;
         for line in text.lines() {
             if let Some(comment) = line.strip_prefix('#') {
-                if comment.contains("---- section B") {
-                    in_section_b = true;
-                }
                 // Marathon: `# toggle-forms: a/disable_a b/disable_b`
                 if let Some(forms) = comment.trim().strip_prefix("toggle-forms:") {
                     for pair in forms.split_whitespace() {
@@ -88,7 +84,7 @@ impl UpstreamList {
                 }
                 continue;
             }
-            if line.trim().is_empty() || (only_section_a && in_section_b) {
+            if line.trim().is_empty() {
                 continue;
             }
             let cols: Vec<&str> = line.split('\t').collect();

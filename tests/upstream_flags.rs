@@ -242,8 +242,9 @@ fn checker_rejects_bogus_and_accepts_documented_forms() {
     let zk = UpstreamList::load("zookeeper.zoo-cfg-keys.tsv");
     assert!(zk.check(&["dataDir".into(), "server.3".into(), "metricsProvider.anything".into()]).is_empty());
     assert_eq!(zk.check(&["dataDir".into(), "server.x".into()]).len(), 1);
-    // Section B keys only become system properties: not accepted as parsed keys.
-    assert_eq!(zk.check(&["dataDir".into(), "snapCount".into()]).len(), 1);
+    // Section B keys are documented `zookeeper.*` properties that zoo.cfg sets; typos are not.
+    assert!(zk.check(&["dataDir".into(), "snapCount".into(), "4lw.commands.whitelist".into()]).is_empty());
+    assert_eq!(zk.check(&["dataDir".into(), "4lw.command.whitelist".into()]).len(), 1);
     assert_eq!(zk.check(&["tickTime".into()]).len(), 1, "dataDir is required");
 
     let kafka = UpstreamList::load("kafka-mesos.scheduler-options.tsv");

@@ -74,7 +74,7 @@ async fn lab_lifecycle_with_real_vms() {
     std::fs::write(&tampered, format!("192.168.125.11,master1 {agent_key}\n")).unwrap();
     let mut wrong = target(&mlab, "master1", "192.168.125.11");
     wrong.known_hosts = tampered;
-    let err = Session::connect(&wrong, Duration::from_secs(20)).await.err().expect("a changed host key is refused");
+    let Err(err) = Session::connect(&wrong, Duration::from_secs(20)).await else { panic!("a changed host key must be refused") };
     assert!(err.to_string().contains("master1") && err.to_string().contains("SHA256:"), "{err}");
 
     // up again: nothing to do.

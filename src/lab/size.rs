@@ -31,7 +31,7 @@ fn parse_size(text: &str, unit_mib: u64) -> Result<u64, String> {
     };
     let mib = number * mib_per;
     let units = mib / unit_mib as f64;
-    if !units.is_finite() || units < 1.0 || units > 1e9 {
+    if !units.is_finite() || !(1.0..=1e9).contains(&units) {
         return Err(format!("`{text}` is not a usable size"));
     }
     if units.fract() != 0.0 {

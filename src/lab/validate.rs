@@ -140,7 +140,7 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
             );
         }
     }
-    for (&role, _) in &role_count {
+    for &role in role_count.keys() {
         for &needed in role.requires_in_lab() {
             if !role_count.contains_key(&needed) {
                 let at = first_entry_with(c, role);

@@ -63,6 +63,7 @@ impl ProvisionReport {
 /// Run `plan` on the nodes whose sessions are given. `blocked(node, step)` gives the reason a
 /// step cannot run yet (a missing artifact). Finished steps are recorded in `state` (saved
 /// after every stage). Stops after the first stage with a failure.
+#[allow(clippy::too_many_arguments)]
 pub async fn provision(
     plan: &StepPlan,
     sessions: &HashMap<String, Arc<Session>>,
@@ -173,8 +174,8 @@ async fn run_step(session: &Session, ns: &NodeStep, artifacts: &[(String, std::p
         install.push(format!(
             "sudo install -D -m {:o} {} {}",
             file.mode,
-            shell_quote(&[staged.clone()]),
-            shell_quote(&[file.path.clone()])
+            shell_quote(std::slice::from_ref(&staged)),
+            shell_quote(std::slice::from_ref(&file.path))
         ));
         if file.run {
             script = Some(file.path.clone());
@@ -191,7 +192,7 @@ async fn run_step(session: &Session, ns: &NodeStep, artifacts: &[(String, std::p
         ));
     }
     if let Some(script) = &script {
-        install.push(format!("sudo bash {}", shell_quote(&[script.clone()])));
+        install.push(format!("sudo bash {}", shell_quote(std::slice::from_ref(script))));
     }
     install.push(format!("rm -rf {}", shell_quote(&[stage_dir])));
     let command = install.join("\n");

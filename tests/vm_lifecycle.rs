@@ -40,6 +40,7 @@ async fn lab_lifecycle_with_real_vms() {
     test_box();
     let state = vm_state_dir("mlab-e2e-");
     let mlab = Mlab::new(state.path());
+    let _cleanup = vm_support::DestroyOnDrop { mlab: &mlab, lab: LAB };
     let lab = test_lab(LAB);
     let lab = lab.as_str();
 

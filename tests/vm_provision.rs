@@ -65,6 +65,7 @@ fn provisioning_wiring_and_on_demand_agents() {
     provisioners_with_failing_step(&overrides);
     let mut mlab = Mlab::new(state.path());
     mlab.provisioners = Some(overrides);
+    let _cleanup = vm_support::DestroyOnDrop { mlab: &mlab, lab: LAB };
     let lab = test_lab(LAB);
 
     // First up: boots, provisions, and stops at the failing step with a useful report.

@@ -120,3 +120,17 @@ pub fn libvirt_objects() -> String {
 pub fn test_lab(name: &str) -> String {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vm/labs").join(format!("{name}.yaml")).display().to_string()
 }
+
+/// Destroys the lab when dropped, so a failing test leaves no VMs behind for the next run.
+pub struct DestroyOnDrop<'a> {
+    pub mlab: &'a Mlab,
+    pub lab: &'static str,
+}
+
+impl Drop for DestroyOnDrop<'_> {
+    fn drop(&mut self) {
+        if self.mlab.lab_dir(self.lab).exists() || libvirt_objects().contains(&format!("mlab-{}", self.lab)) {
+            let _ = self.mlab.run(&["destroy", "--lab", self.lab, "--yes"]);
+        }
+    }
+}

@@ -64,7 +64,6 @@ pub async fn provision_lab(
     opts: &ProvisionOptions,
     progress: &NodeProgress,
 ) -> Result<ProvisionReport, LifecycleError> {
-    wait_for_cloud_init(sessions).await?;
     let render_err = |e: crate::render::RenderError| LifecycleError::Other(e.to_string());
     let rendered = render_lab(provisioners, lab).map_err(render_err)?;
     let manifest = Manifest::load(provisioners).map_err(render_err)?;
@@ -109,5 +108,13 @@ pub async fn provision_lab(
         (!missing.is_empty()).then(|| missing.join("; "))
     };
     let plan = plan_stages(&rendered, uploads);
+    // cloud-init is slow to even answer under emulation: wait for it only when a step will run.
+    let anything_to_run = opts.force
+        || plan.stages.iter().flat_map(|s| &s.nodes).any(|ns| {
+            sessions.contains_key(&ns.node) && state.steps.get(&ns.node).and_then(|s| s.get(&ns.step)) != Some(&ns.hash)
+        });
+    if anything_to_run {
+        wait_for_cloud_init(sessions).await?;
+    }
     Ok(provision(&plan, sessions, blocked, &ready, dir, state, opts, progress).await?)
 }

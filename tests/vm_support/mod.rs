@@ -95,9 +95,9 @@ impl Mlab {
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("mlab {args:?}: not JSON ({e}):\n{stdout}"))
     }
 
-    /// `mlab ssh NODE -- sh -c SCRIPT`, which must succeed; its stdout.
+    /// `mlab ssh NODE -- bash -c SCRIPT`, which must succeed; its stdout.
     pub fn sh(&self, node: &str, script: &str) -> String {
-        let (code, out, err) = self.run_code(&["ssh", node, "--", "sh", "-c", script]);
+        let (code, out, err) = self.run_code(&["ssh", node, "--", "bash", "-c", script]);
         assert_eq!(code, 0, "on {node}: {script}\n{err}");
         out
     }

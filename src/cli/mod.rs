@@ -38,6 +38,7 @@ pub enum Command {
     Destroy(commands::destroy::Args),
     #[command(name = "box")]
     Box(commands::boxes::Args),
+    Doctor(commands::doctor::Args),
 }
 
 /// Settings every command may need.
@@ -62,6 +63,7 @@ pub fn main() -> ExitCode {
         Command::Halt(args) => commands::halt::run(&ctx, args),
         Command::Destroy(args) => commands::destroy::run(&ctx, args),
         Command::Box(args) => commands::boxes::run(&ctx, args),
+        Command::Doctor(args) => commands::doctor::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

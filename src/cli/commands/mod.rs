@@ -2,6 +2,7 @@
 
 pub mod boxes;
 pub mod destroy;
+pub mod doctor;
 pub mod halt;
 pub mod labs;
 pub mod list;

@@ -19,3 +19,8 @@ lint:
 
 fmt:
     cargo fmt --all
+
+# Benchmarks with real VMs (as root; builds mlab --release, then runs inside mlab's network
+# namespace): up vs guest boot, mlab's CPU, status latency, destroy. Not part of the tests.
+bench:
+    bash scripts/bench

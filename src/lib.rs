@@ -9,6 +9,7 @@
 //! - [`ssh`]: SSH to lab nodes with pinned host keys.
 
 pub mod boxes;
+pub mod doctor;
 pub mod lab;
 pub mod lifecycle;
 pub mod paths;

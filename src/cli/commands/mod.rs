@@ -3,6 +3,7 @@
 pub mod add_agent;
 pub mod boxes;
 pub mod destroy;
+pub mod doctor;
 pub mod halt;
 pub mod labs;
 pub mod list;

@@ -10,7 +10,7 @@ pub mod commands;
 pub mod lab_args;
 mod output;
 
-pub use output::{Failure, print_json, table};
+pub use output::{Failure, confirm, print_json, table};
 
 /// Build Apache Mesos teaching labs out of real virtual machines.
 #[derive(Debug, Parser)]

@@ -56,3 +56,20 @@ pub fn table(header: &[&str]) -> comfy_table::Table {
     t.load_style(comfy_table::presets::NOTHING).set_header(header.to_vec());
     t
 }
+
+/// Confirm a destructive action: `--yes` skips the question; on a terminal the user is asked
+/// (default no); anywhere else the action is refused with the way to confirm it.
+pub fn confirm(yes: bool, what: &str) -> Result<bool, Failure> {
+    use std::io::IsTerminal;
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(anyhow::anyhow!("this would delete {what}; pass --yes to confirm when not on a terminal").into());
+    }
+    dialoguer::Confirm::new()
+        .with_prompt(format!("Delete {what}?"))
+        .default(false)
+        .interact()
+        .map_err(|e| anyhow::anyhow!("no answer: {e}").into())
+}

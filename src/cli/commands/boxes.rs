@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use mlab::boxes::{BoxStore, BuildOptions, Progress};
 
-use crate::cli::{Context, Failure, print_json, table};
+use crate::cli::{Context, Failure, confirm, print_json, table};
 
 /// Manage boxes (base images): list, add a cloud image, build one from Debian packages, remove
 #[derive(Debug, clap::Args)]
@@ -88,19 +88,9 @@ pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             println!("built box {name} in {}", image.dir.display());
         }
         BoxCommand::Remove { name, yes } => {
-            if !yes {
-                if !std::io::stdin().is_terminal() {
-                    return Err(anyhow::anyhow!("removing box `{name}` deletes its image; pass --yes to confirm when not on a terminal").into());
-                }
-                let sure = dialoguer::Confirm::new()
-                    .with_prompt(format!("Remove box `{name}`?"))
-                    .default(false)
-                    .interact()
-                    .map_err(|e| anyhow::anyhow!("no answer: {e}"))?;
-                if !sure {
-                    println!("kept box {name}");
-                    return Ok(ExitCode::SUCCESS);
-                }
+            if !confirm(yes, &format!("box `{name}` (its image)"))? {
+                println!("kept box {name}");
+                return Ok(ExitCode::SUCCESS);
             }
             store.remove(&name).map_err(fail)?;
             println!("removed box {name}");

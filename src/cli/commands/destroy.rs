@@ -1,13 +1,12 @@
 //! `mlab destroy`: remove a lab entirely, after confirmation.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use mlab::lifecycle::{self, NodeProgress};
 use mlab::state::LabDir;
 
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
-use crate::cli::{Context, Failure, print_json};
+use crate::cli::{Context, Failure, confirm, print_json};
 
 /// Delete a lab: its VMs, disks, network and directory (asks first; --yes when not on a terminal)
 #[derive(Debug, clap::Args)]
@@ -24,19 +23,9 @@ pub struct Args {
 
 pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let name = lifecycle::choose_instance(args.target.lab.as_deref()).map_err(lifecycle_failure)?;
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(anyhow::anyhow!("destroying lab `{name}` deletes its VMs and disks; pass --yes to confirm when not on a terminal").into());
-        }
-        let sure = dialoguer::Confirm::new()
-            .with_prompt(format!("Destroy lab `{name}`: every VM, disk and its network?"))
-            .default(false)
-            .interact()
-            .map_err(|e| anyhow::anyhow!("no answer: {e}"))?;
-        if !sure {
-            println!("kept lab {name}");
-            return Ok(ExitCode::SUCCESS);
-        }
+    if !confirm(args.yes, &format!("lab `{name}`: every VM, its disks and its network"))? {
+        println!("kept lab {name}");
+        return Ok(ExitCode::SUCCESS);
     }
     let dir = LabDir::new(&mlab::paths::labs_dir(), &name);
     let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };

@@ -1,12 +1,11 @@
 //! `mlab remove-agent NAME`: remove an agent that add-agent brought in.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use mlab::lifecycle::{self, NodeProgress};
 
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
-use crate::cli::{Context, Failure, print_json};
+use crate::cli::{Context, Failure, confirm, print_json};
 
 /// Remove an agent started by add-agent: destroy its VM and drop it from every node's host entries
 #[derive(Debug, clap::Args)]
@@ -30,18 +29,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         let (conn, instance) = args.target.open(ctx).await?;
         lifecycle::removable(&instance, &args.node).map_err(lifecycle_failure)?;
         let what = format!("agent `{}` of lab `{}`: its VM and disk are destroyed, every node forgets it", args.node, instance.name());
-        if !args.yes {
-            if !std::io::stdin().is_terminal() {
-                return Err(anyhow::anyhow!("removing {what}; pass --yes to confirm when not on a terminal").into());
-            }
-            let sure = dialoguer::Confirm::new()
-                .with_prompt(format!("Remove {what}?"))
-                .default(false)
-                .interact()
-                .map_err(|e| anyhow::anyhow!("no answer: {e}"))?;
-            if !sure {
-                return Ok(None);
-            }
+        if !confirm(args.yes, &what)? {
+            return Ok(None);
         }
         lifecycle::remove_agent(&conn, &ctx.library, &catalog, &instance, &args.node, &ctx.provisioners(), &progress)
             .await

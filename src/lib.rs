@@ -19,4 +19,5 @@ pub mod render;
 pub mod state;
 pub mod ssh;
 pub mod cloudinit;
+pub mod hostfile;
 pub mod keys;

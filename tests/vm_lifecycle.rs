@@ -46,10 +46,18 @@ async fn lab_lifecycle_with_real_vms() {
 
     // up: both nodes created and answering SSH.
     let t0 = Instant::now();
-    let report = mlab.json(&["up", lab, "--no-provision", "--json"]);
+    let host_hosts = state.path().join("host-hosts");
+    std::fs::write(&host_hosts, "127.0.0.1\tlocalhost\n").unwrap();
+    let host_entries = format!("--host-entries={}", host_hosts.display());
+    let report = mlab.json(&["up", lab, "--no-provision", &host_entries, "--json"]);
     eprintln!("TIMING up (2 nodes): {:.1} s, slowest SSH {:.1} s", t0.elapsed().as_secs_f64(), report["slowest_boot_s"]);
     assert_eq!(report["already_up"], false);
     assert_eq!(report["created"].as_array().unwrap().len(), 2, "{report}");
+
+    // --host-entries: the host's hosts file lists the nodes too.
+    let hosts = std::fs::read_to_string(&host_hosts).unwrap();
+    assert!(hosts.starts_with("127.0.0.1\tlocalhost\n# BEGIN mlab e2e-pair\n"), "{hosts}");
+    assert!(hosts.contains("192.168.125.101\tagent1.e2e-pair.test\tagent1\n"), "{hosts}");
 
     // status asks libvirt.
     let status = mlab.json(&["status", "--json"]);
@@ -103,4 +111,5 @@ async fn lab_lifecycle_with_real_vms() {
     let left = libvirt_objects();
     assert!(!left.contains(&format!("mlab-{LAB}")), "left in libvirt: {left}");
     assert!(!mlab.lab_dir(LAB).exists(), "lab directory left behind");
+    assert_eq!(std::fs::read_to_string(&host_hosts).unwrap(), "127.0.0.1\tlocalhost\n", "destroy removes the block");
 }

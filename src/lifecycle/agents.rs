@@ -58,6 +58,7 @@ pub async fn add_agents(
         source: grown.state.source.clone(),
         ssh_timeout,
         provision: Some((provisioners, ProvisionOptions::default())),
+        host_entries: None,
     };
     let report = up(conn, &grown.dir, &grown.lab, &up_opts, progress).await?;
     Ok(AddAgentReport { started_spares, added, up: report })
@@ -147,6 +148,9 @@ pub async fn remove_agent(
     let sessions = connect_sessions(&shrunk.dir, &shrunk.lab, &nodes, Duration::from_secs(120)).await?;
     let lab = shrunk.lab.clone();
     let provision = provision_lab(&shrunk.dir, &mut shrunk.state, &lab, provisioners, &sessions, &ProvisionOptions::default(), progress).await?;
+    if let Some(path) = &shrunk.state.host_entries {
+        crate::hostfile::update(path, shrunk.name(), Some(&crate::render::hosts_block(&lab))).map_err(LifecycleError::Other)?;
+    }
     Ok(RemoveAgentReport { removed: node.to_string(), provision })
 }
 

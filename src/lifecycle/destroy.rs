@@ -51,6 +51,9 @@ pub async fn destroy(conn: &Connected, dir: &LabDir, progress: &NodeProgress) ->
         return Err(e);
     }
     conn.provider.destroy_network(&dir.name).await?;
+    if let Some(path) = crate::state::LabState::load(dir).ok().flatten().and_then(|s| s.host_entries) {
+        crate::hostfile::update(&path, &dir.name, None).map_err(LifecycleError::Other)?;
+    }
     drop(lock);
     let directory_removed = dir.exists();
     if directory_removed {

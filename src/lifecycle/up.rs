@@ -24,6 +24,8 @@ pub struct UpOptions {
     pub ssh_timeout: Duration,
     /// Provision after boot with these templates and options (`None`: `--no-provision`).
     pub provision: Option<(Provisioners, ProvisionOptions)>,
+    /// Also write the lab's block into this hosts file of the host (`--host-entries`).
+    pub host_entries: Option<std::path::PathBuf>,
 }
 
 /// What `up` did, for the summary table and `--json`.
@@ -58,6 +60,10 @@ pub struct UpNode {
 /// so an interrupted run is continued by the next `up` and cleaned by `destroy`.
 pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOptions, progress: &NodeProgress) -> Result<UpReport, LifecycleError> {
     let began = Instant::now();
+    // The one step that may need privileges is checked before anything is created.
+    if let Some(path) = &opts.host_entries {
+        crate::hostfile::check_writable(path).map_err(LifecycleError::Other)?;
+    }
     dir.create()?;
     let _lock = LabLock::acquire(dir, "mlab up")?;
     let mut state = LabState::load(dir)?.unwrap_or_else(|| LabState {
@@ -67,6 +73,9 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
         created_at: now(),
         ..Default::default()
     });
+    if opts.host_entries.is_some() {
+        state.host_entries = opts.host_entries.clone();
+    }
     state.save(dir)?;
 
     let box_image = BoxStore::open_default().get(&lab.box_name)?;
@@ -160,6 +169,9 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
         Some((provisioners, popts)) => Some(super::provision_lab(dir, &mut state, lab, provisioners, &sessions, popts, progress).await?),
         None => None,
     };
+    if let Some(path) = &state.host_entries {
+        crate::hostfile::update(path, &dir.name, Some(&crate::render::hosts_block(lab))).map_err(LifecycleError::Other)?;
+    }
     for session in sessions.into_values() {
         if let Ok(session) = Arc::try_unwrap(session) {
             let _ = session.close().await;

@@ -53,6 +53,9 @@ pub struct LabState {
     /// Nodes started on demand (autostart off in the lab file) that `up` should keep running.
     #[serde(default)]
     pub started_on_demand: Vec<String>,
+    /// The host's hosts file that carries the lab's block (`mlab up --host-entries`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_entries: Option<std::path::PathBuf>,
     /// node -> step -> hash of what the step ran, for steps that finished.
     #[serde(default)]
     pub steps: BTreeMap<String, BTreeMap<String, String>>,

@@ -31,6 +31,9 @@ pub struct Args {
     /// Run provisioning steps again even where they finished with the same inputs
     #[arg(long)]
     pub force: bool,
+    /// Also list the lab's nodes in this host's /etc/hosts (or the file given); needs root
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "/etc/hosts")]
+    pub host_entries: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub provider: ProviderArgs,
 }
@@ -66,7 +69,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             eprintln!("note: {notice}");
         }
         let provision = (!args.no_provision).then(|| (ctx.provisioners(), ProvisionOptions { force: args.force, ..Default::default() }));
-        let opts = UpOptions { source, ssh_timeout: Duration::from_secs(args.timeout), provision };
+        let opts = UpOptions { source, ssh_timeout: Duration::from_secs(args.timeout), provision, host_entries: args.host_entries.clone() };
         lifecycle::up(&conn, &dir, &lab, &opts, &progress).await
     })?
     .map_err(lifecycle_failure)?;

@@ -94,16 +94,27 @@ fn provisioning_wiring_and_on_demand_agents() {
     assert_eq!(count(&again, "done"), 0, "{again}");
     assert!(count(&again, "unchanged") >= 9, "{again}");
 
-    // ZooKeeper from Debian's package answers and the ensemble has elected one leader.
-    let mut modes = Vec::new();
+    // ZooKeeper from Debian's package answers and the ensemble elects one leader (under
+    // emulation that can take a while after the services start).
     for (node, ip) in NODES {
         let ruok = mlab.sh(node, &format!("exec 3<>/dev/tcp/{ip}/2181; echo ruok >&3; cat <&3"));
         assert_eq!(ruok.trim(), "imok", "{node}");
-        let srvr = mlab.sh(node, &format!("exec 3<>/dev/tcp/{ip}/2181; echo srvr >&3; cat <&3"));
-        let mode = srvr.lines().find_map(|l| l.strip_prefix("Mode: ")).unwrap_or_default().to_string();
-        modes.push(mode);
     }
-    modes.sort();
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    let modes = loop {
+        let mut modes: Vec<String> = NODES
+            .iter()
+            .map(|(node, ip)| {
+                let srvr = mlab.sh(node, &format!("exec 3<>/dev/tcp/{ip}/2181; echo srvr >&3; cat <&3"));
+                srvr.lines().find_map(|l| l.strip_prefix("Mode: ")).unwrap_or("not serving").to_string()
+            })
+            .collect();
+        modes.sort();
+        if modes == ["follower", "follower", "leader"] || Instant::now() > deadline {
+            break modes;
+        }
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    };
     assert_eq!(modes, ["follower", "follower", "leader"]);
 
     // `mlab ssh`: the exit status comes through, words arrive as separate arguments.

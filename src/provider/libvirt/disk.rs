@@ -6,6 +6,18 @@ use tokio::process::Command;
 
 use crate::provider::ProviderError;
 
+/// Create the directory `path` goes in, if missing.
+pub async fn ensure_parent(path: &Path) -> Result<(), ProviderError> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir).await.map_err(|source| ProviderError::Io {
+            what: "could not create directory",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
 /// Create `disk` as a copy-on-write clone of `base` with a virtual size of `size_gib`.
 /// Instant and small: only blocks the node writes are stored in `disk`.
 pub async fn create_linked_clone(
@@ -30,15 +42,7 @@ pub async fn create_linked_clone(
             base.display()
         )));
     }
-    if let Some(dir) = disk.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(|source| ProviderError::Io {
-                what: "could not create directory",
-                path: dir.to_path_buf(),
-                source,
-            })?;
-    }
+    ensure_parent(disk).await?;
     let output = Command::new("qemu-img")
         .args(["create", "-q", "-f", "qcow2", "-F", "qcow2", "-b"])
         .arg(base)

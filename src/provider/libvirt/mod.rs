@@ -290,15 +290,7 @@ impl Provider for LibvirtProvider {
         let seed = spec.seed_config()?;
         let seed_path = spec.seed_path.clone();
         for path in [&spec.seed_path, &spec.console_log] {
-            if let Some(dir) = path.parent() {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|source| ProviderError::Io {
-                        what: "could not create directory",
-                        path: dir.to_path_buf(),
-                        source,
-                    })?;
-            }
+            disk::ensure_parent(path).await?;
         }
         disk::remove_if_exists(&spec.disk_path).await?;
         disk::create_linked_clone(&spec.box_image.disk, &spec.disk_path, spec.disk_gib).await?;

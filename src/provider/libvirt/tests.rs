@@ -281,13 +281,14 @@ async fn overlapping_cidr_is_refused_and_names_the_conflict() {
         "nothing is created on conflict"
     );
 
-    // Two labs of ours clash too.
+    // Two labs of ours clash too (a /16 no other test of this process uses: the test driver
+    // is shared by the tests running in parallel).
     provider
-        .ensure_network(&network_spec("first", "10.213.20.0/24"))
+        .ensure_network(&network_spec("first", "10.214.20.0/24"))
         .await
         .expect("first");
     let err = provider
-        .ensure_network(&network_spec("second", "10.213.0.0/16"))
+        .ensure_network(&network_spec("second", "10.214.0.0/16"))
         .await
         .expect_err("overlap");
     assert!(err.to_string().contains("mlab-first"), "{err}");

@@ -148,6 +148,13 @@ fn provisioning_wiring_and_on_demand_agents() {
     assert_hosts(&mlab, &["master1", "master2", "master3", "agent1"], &["agent1"], &["agent2"]);
     assert!(!libvirt_objects().contains("mlab-e2e-grow-agent2"));
 
+    // The block survives a reboot (cloud-init must not rewrite /etc/hosts at boot).
+    let (ok, _, stderr) = mlab.run(&["halt", "agent1"]);
+    assert!(ok, "{stderr}");
+    let report = mlab.json(&["up", &lab, "--json"]);
+    assert_eq!(report["started"], serde_json::json!(["agent1"]), "{report}");
+    assert_hosts(&mlab, &["agent1"], &["master1", "master2", "master3", "agent1"], &["agent2"]);
+
     let (ok, _, stderr) = mlab.run(&["destroy", "--yes"]);
     assert!(ok, "{stderr}");
     assert!(!libvirt_objects().contains("mlab-e2e-grow"), "left in libvirt: {}", libvirt_objects());

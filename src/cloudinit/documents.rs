@@ -17,8 +17,11 @@ struct MetaData<'a> {
 struct UserData<'a> {
     hostname: &'a str,
     fqdn: &'a str,
-    /// Writes `127.0.1.1 fqdn hostname` so `hostname -f` works without DNS.
-    manage_etc_hosts: bool,
+    /// `localhost`: at every boot cloud-init only updates the `127.0.1.1 fqdn hostname` line
+    /// (so `hostname -f` and sudo work without DNS) and leaves the rest of /etc/hosts alone,
+    /// including the lab block mlab provisioning writes. (`true` would re-render the whole file
+    /// from cloud-init's template at every boot and drop that block.)
+    manage_etc_hosts: &'static str,
     users: Vec<User<'a>>,
     /// `false` keeps the box's locale. cloud-init's default (en_US.UTF-8) needs the `locales`
     /// package, which debootstrap-built boxes lack; the failure would mark cloud-init as failed.
@@ -102,7 +105,7 @@ pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
     let user_data = UserData {
         hostname: &cfg.hostname,
         fqdn: &cfg.fqdn,
-        manage_etc_hosts: true,
+        manage_etc_hosts: "localhost",
         users: vec![User {
             name: &cfg.user,
             sudo: "ALL=(ALL) NOPASSWD:ALL",

@@ -111,7 +111,9 @@ pub async fn provision_lab(
     // cloud-init is slow to even answer under emulation: wait for it only when a step will run.
     let anything_to_run = opts.force
         || plan.stages.iter().flat_map(|s| &s.nodes).any(|ns| {
-            sessions.contains_key(&ns.node) && state.steps.get(&ns.node).and_then(|s| s.get(&ns.step)) != Some(&ns.hash)
+            sessions.contains_key(&ns.node)
+                && state.steps.get(&ns.node).and_then(|s| s.get(&ns.step)) != Some(&ns.hash)
+                && blocked(&ns.node, &ns.step).is_none()
         });
     if anything_to_run {
         wait_for_cloud_init(sessions).await?;

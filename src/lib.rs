@@ -17,6 +17,7 @@ pub mod provider;
 pub mod provision;
 pub mod render;
 pub mod state;
+pub mod tasks;
 pub mod ssh;
 pub mod cloudinit;
 pub mod hostfile;

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{Connected, LifecycleError, NodeProgress};
+use super::{Connected, LifecycleError, NodeProgress, task_failed};
+use crate::tasks::join_all;
 use crate::state::{LabDir, LabLock};
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,19 +35,10 @@ pub async fn destroy(conn: &Connected, dir: &LabDir, progress: &NodeProgress) ->
             line.set_message("removing");
             let r = provider.destroy_node(&lab, &name).await;
             line.finish_with_message(if r.is_ok() { "removed" } else { "failed" });
-            r.map(|_| name)
+            r.map(|_| name).map_err(LifecycleError::from)
         });
     }
-    let mut removed = Vec::new();
-    let mut first_error = None;
-    while let Some(done) = removing.join_next().await {
-        match done.map_err(|e| LifecycleError::Other(e.to_string())).and_then(|r| r.map_err(LifecycleError::from)) {
-            Ok(name) => removed.push(name),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
+    let (mut removed, first_error) = join_all(removing, task_failed).await;
     if let Some(e) = first_error {
         return Err(e);
     }

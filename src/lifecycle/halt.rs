@@ -3,7 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Connected, Instance, LifecycleError, NodeProgress};
+use super::{Connected, Instance, LifecycleError, NodeProgress, task_failed};
+use crate::tasks::join_all;
 use crate::provider::NodeState;
 use crate::state::LabLock;
 
@@ -33,14 +34,9 @@ pub async fn halt(conn: &Connected, instance: &Instance, only: Option<&str>, pro
             line.set_message("shutting down");
             let r = provider.stop_node(&lab, &name, SHUTDOWN_GRACE).await;
             line.finish_with_message(if r.is_ok() { "stopped" } else { "failed to stop" });
-            r
+            r.map_err(LifecycleError::from)
         });
     }
-    let mut first_error = None;
-    while let Some(done) = stopping.join_next().await {
-        if let Err(e) = done.map_err(|e| LifecycleError::Other(e.to_string())).and_then(|r| r.map_err(LifecycleError::from)) {
-            first_error.get_or_insert(e);
-        }
-    }
+    let (_, first_error) = join_all(stopping, task_failed).await;
     first_error.map_or(Ok(running), Err)
 }

@@ -60,6 +60,11 @@ pub enum LifecycleError {
     Other(String),
 }
 
+/// A node task that panicked (a bug), as an error the command can report.
+fn task_failed(e: tokio::task::JoinError) -> LifecycleError {
+    LifecycleError::Other(format!("internal task failed: {e}"))
+}
+
 /// Which hypervisor to use and how.
 #[derive(Debug, Clone, Default)]
 pub struct ProviderOptions {

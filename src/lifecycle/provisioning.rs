@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::spec::ssh_target;
-use super::{LifecycleError, NodeProgress};
+use super::{LifecycleError, NodeProgress, task_failed};
 use crate::lab::ResolvedLab;
-use crate::provision::{ArtifactCache, Availability, ProvisionOptions, ProvisionReport, plan_stages, provision};
+use crate::provision::{ArtifactCache, Availability, ProvisionError, ProvisionOptions, ProvisionReport, plan_stages, provision};
 use crate::render::{Manifest, Provisioners, render_lab};
 use crate::ssh::Session;
 use crate::state::{LabDir, LabState};
+use crate::tasks::join_all;
 
 /// Open one SSH session per node (pinned host keys), waiting up to `timeout` for each.
 pub async fn connect_sessions(dir: &LabDir, lab: &ResolvedLab, nodes: &[String], timeout: Duration) -> Result<HashMap<String, Arc<Session>>, LifecycleError> {
@@ -18,15 +19,15 @@ pub async fn connect_sessions(dir: &LabDir, lab: &ResolvedLab, nodes: &[String],
     for name in nodes {
         let node = lab.node(name).ok_or_else(|| LifecycleError::Other(format!("no node {name} in the plan")))?;
         let target = ssh_target(dir, node);
-        connecting.spawn(async move { (target.node.clone(), Session::connect(&target, timeout).await) });
+        connecting.spawn(async move {
+            let session = Session::connect(&target, timeout)
+                .await
+                .map_err(|source| ProvisionError::Ssh { node: target.node.clone(), source })?;
+            Ok::<_, LifecycleError>((target.node, Arc::new(session)))
+        });
     }
-    let mut sessions = HashMap::new();
-    while let Some(joined) = connecting.join_next().await {
-        let (node, result) = joined.map_err(|e| LifecycleError::Other(format!("internal task failed: {e}")))?;
-        let session = result.map_err(|source| crate::provision::ProvisionError::Ssh { node: node.clone(), source })?;
-        sessions.insert(node, Arc::new(session));
-    }
-    Ok(sessions)
+    let (sessions, first_error) = join_all(connecting, task_failed).await;
+    first_error.map_or(Ok(sessions.into_iter().collect()), Err)
 }
 
 /// Wait until cloud-init has finished on every node: it restarts sshd and writes files that
@@ -37,21 +38,21 @@ async fn wait_for_cloud_init(sessions: &HashMap<String, Arc<Session>>) -> Result
         let (node, session) = (node.clone(), Arc::clone(session));
         waiting.spawn(async move {
             // 0: done; 2: done with recoverable errors (still usable).
-            let out = session.exec_capture("cloud-init status --wait >/dev/null 2>&1; echo $?").await;
-            (node, out)
+            let out = session
+                .exec_capture("cloud-init status --wait >/dev/null 2>&1; echo $?")
+                .await
+                .map_err(|source| ProvisionError::Ssh { node: node.clone(), source })?;
+            let code = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            if code != "0" && code != "2" {
+                return Err(LifecycleError::Other(format!(
+                    "cloud-init failed on node `{node}` (status {code}); see `mlab ssh {node} -- sudo cloud-init status --long`"
+                )));
+            }
+            Ok(())
         });
     }
-    while let Some(joined) = waiting.join_next().await {
-        let (node, out) = joined.map_err(|e| LifecycleError::Other(format!("internal task failed: {e}")))?;
-        let out = out.map_err(|source| crate::provision::ProvisionError::Ssh { node: node.clone(), source })?;
-        let code = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        if code != "0" && code != "2" {
-            return Err(LifecycleError::Other(format!(
-                "cloud-init failed on node `{node}` (status {code}); see `mlab ssh {node} -- sudo cloud-init status --long`"
-            )));
-        }
-    }
-    Ok(())
+    let (_, first_error) = join_all(waiting, task_failed).await;
+    first_error.map_or(Ok(()), Err)
 }
 
 /// Render the lab's files and run every step on the nodes in `sessions`.

@@ -143,21 +143,14 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
             }
         });
     }
+    let (booted, first_error) = crate::tasks::join_all(booting, super::task_failed).await;
     let mut boot_times: HashMap<String, f64> = HashMap::new();
     let mut sessions = HashMap::new();
-    let mut first_error = None;
-    while let Some(done) = booting.join_next().await {
-        match done.map_err(|e| LifecycleError::Other(format!("internal task failed: {e}"))).and_then(|r| r) {
-            Ok((name, secs, session)) => {
-                if let Some(secs) = secs {
-                    boot_times.insert(name.clone(), secs);
-                }
-                sessions.insert(name, Arc::new(session));
-            }
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
+    for (name, secs, session) in booted {
+        if let Some(secs) = secs {
+            boot_times.insert(name.clone(), secs);
         }
+        sessions.insert(name, Arc::new(session));
     }
     state.save(dir)?;
     if let Some(e) = first_error {

@@ -224,14 +224,7 @@ pub async fn create_nodes(
         let provider = std::sync::Arc::clone(&provider);
         creating.spawn(async move { provider.create_node(&spec).await });
     }
-    let mut first_error = None;
-    while let Some(done) = creating.join_next().await {
-        let result = done
-            .map_err(|e| ProviderError::Task(e.to_string()))
-            .and_then(|r| r);
-        if let Err(e) = result {
-            first_error.get_or_insert(e);
-        }
-    }
+    let (_, first_error) =
+        crate::tasks::join_all(creating, |e| ProviderError::Task(e.to_string())).await;
     first_error.map_or(Ok(()), Err)
 }

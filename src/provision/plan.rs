@@ -32,19 +32,11 @@ pub struct StepPlan {
     pub stages: Vec<Stage>,
 }
 
-/// Group each node's steps into stages, keeping the manifest order (each node's file list is
-/// already in step order). `artifacts_for(node, step)` names the artifact files a step uploads.
+/// Group each node's steps into stages, in manifest order (the number of each step's script). `artifacts_for(node, step)` names the artifact files a step uploads.
 pub fn plan_stages(rendered: &[NodeFiles], artifacts_for: impl Fn(&str, &str) -> Vec<(String, String)>) -> StepPlan {
-    // Step order is the order steps first appear across nodes (all follow the manifest).
-    let mut order: Vec<String> = Vec::new();
-    for node in rendered {
-        for step in node.steps() {
-            if !order.iter().any(|s| s == step) {
-                // Insert keeping the relative manifest order seen on this node.
-                order.push(step.to_string());
-            }
-        }
-    }
+    let mut order: Vec<String> = rendered.iter().flat_map(|n| n.steps()).map(str::to_string).collect();
+    order.sort();
+    order.dedup();
     sort_by_script_number(&mut order, rendered);
     let mut stages: BTreeMap<usize, Stage> = BTreeMap::new();
     for node in rendered {

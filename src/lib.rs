@@ -8,6 +8,7 @@
 //! - [`provider`]: the hypervisor interface and its libvirt implementation.
 //! - [`ssh`]: SSH to lab nodes with pinned host keys.
 
+pub mod artifacts;
 pub mod boxes;
 pub mod doctor;
 pub mod lab;

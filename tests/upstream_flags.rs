@@ -261,3 +261,26 @@ fn checker_catches_a_bogus_flag_in_a_rendered_file() {
     let problems = UpstreamList::load("mesos-master.flags.tsv").check(&names);
     assert!(problems.iter().any(|p| p.contains("`clustername`")), "{problems:?}");
 }
+
+/// The project carries its own copy of the lists (fast tests pass in any clone); where the
+/// maintained lists in `../shared/upstream` are beside the crate, the copy must equal them.
+#[test]
+fn in_step_with_shared_upstream() {
+    let ours = upstream::project_copy();
+    let Some(shared) = upstream::shared_copy() else {
+        eprintln!("../shared/upstream is not beside the crate: nothing to compare the project's copy with");
+        return;
+    };
+    let names = |dir: &std::path::Path| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&ours), names(&shared), "the same files in tests/data/upstream and ../shared/upstream");
+    for name in names(&shared) {
+        assert!(
+            std::fs::read(ours.join(&name)).unwrap() == std::fs::read(shared.join(&name)).unwrap(),
+            "tests/data/upstream/{name} differs from ../shared/upstream/{name}: copy the shared one over"
+        );
+    }
+}

@@ -126,11 +126,8 @@ async fn ssh_run(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "boots real VMs inside mlab's namespace (needs MLAB_TEST_BOX_DIR); run on demand"]
 async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
-    if std::env::var("MLAB_VM_TESTS").as_deref() != Ok("1") {
-        eprintln!("skipped: set MLAB_VM_TESTS=1 to boot real VMs");
-        return;
-    }
     // A box given by hand, else the cached test box (built on first use).
     let box_image = match std::env::var_os("MLAB_TEST_BOX_DIR").map(PathBuf::from) {
         Some(box_dir) => BoxImage::load(&box_dir).unwrap_or_else(|| panic!("no complete box in {}", box_dir.display())),

@@ -32,19 +32,28 @@ pub struct UpstreamList {
     pub no_prefix_booleans: bool,
 }
 
-/// The directory with the reference lists: `$MLAB_UPSTREAM_DIR`, else `../shared/upstream`
-/// next to the crate.
+/// The directory with the reference lists: `$MLAB_UPSTREAM_DIR`, else the project's own copy
+/// in `tests/data/upstream` (taken from `shared/upstream`; `in_step_with_shared_upstream` in
+/// upstream_flags.rs keeps the two the same wherever `../shared` is checked out beside).
 pub fn upstream_dir() -> PathBuf {
-    let dir = std::env::var_os("MLAB_UPSTREAM_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/upstream"));
+    let dir = std::env::var_os("MLAB_UPSTREAM_DIR").map(PathBuf::from).unwrap_or_else(project_copy);
     assert!(
         dir.join("README.md").is_file(),
-        "upstream reference lists not found at {} (expected README.md and *.tsv there); \
-         check out the shared/ directory next to the crate or set MLAB_UPSTREAM_DIR",
+        "upstream reference lists not found at {} (expected README.md and *.tsv there)",
         dir.display()
     );
     dir
+}
+
+/// `tests/data/upstream`, the lists as the project carries them.
+pub fn project_copy() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/upstream")
+}
+
+/// `../shared/upstream` beside the crate, where the lists are maintained, if it is there.
+pub fn shared_copy() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/upstream");
+    dir.join("README.md").is_file().then_some(dir)
 }
 
 impl UpstreamList {

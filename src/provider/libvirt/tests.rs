@@ -1,5 +1,8 @@
-//! Tests against libvirt's built-in `test:///default` driver (no daemon, no VMs) and of the
-//! generated domain XML.
+//! Tests against libvirt's test driver (no daemon, no VMs) and of the generated domain XML.
+//!
+//! Each test opens its own private test-driver instance (a `test:///PATH` URI with a node
+//! description of its own): `test:///default` is one instance shared by every connection in
+//! the process, so tests running in parallel would see each other's networks and domains.
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -14,7 +17,17 @@ use crate::provider::{
     NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider, ProviderError,
 };
 
-const TEST_URI: &str = "test:///default";
+/// A private test-driver host with one network, `default` on 192.168.122.0/24, as libvirt's
+/// shared default instance has (the overlap tests need a foreign network to clash with).
+const TEST_NODE_XML: &str = "<node>
+  <network>
+    <name>default</name>
+    <bridge name='virbr0'/>
+    <forward/>
+    <ip address='192.168.122.1' netmask='255.255.255.0'/>
+  </network>
+</node>
+";
 
 fn fake_box(dir: &Path, with_kernel: bool) -> BoxImage {
     BoxImage {
@@ -236,10 +249,17 @@ fn foreign_domains_are_not_mlabs() {
     assert!(domain_facts("<domain type='qemu'><name>mlab-x-y</name></domain>").is_none());
 }
 
+/// A provider on a test-driver instance of its own, with nothing of any other test in it.
 async fn test_provider() -> LibvirtProvider {
-    LibvirtProvider::connect(TEST_URI, Accel::Tcg)
+    let dir = tempfile::tempdir().expect("tmp");
+    let node = dir.path().join("node.xml");
+    std::fs::write(&node, TEST_NODE_XML).expect("node xml");
+    // The driver reads the file when the connection opens; the directory can go afterwards.
+    let provider = LibvirtProvider::connect(&format!("test://{}", node.display()), Accel::Tcg)
         .await
-        .expect("test driver")
+        .expect("test driver");
+    drop(dir);
+    provider
 }
 
 #[tokio::test]
@@ -281,8 +301,7 @@ async fn overlapping_cidr_is_refused_and_names_the_conflict() {
         "nothing is created on conflict"
     );
 
-    // Two labs of ours clash too (a /16 no other test of this process uses: the test driver
-    // is shared by the tests running in parallel).
+    // Two labs of ours clash too.
     provider
         .ensure_network(&network_spec("first", "10.214.20.0/24"))
         .await

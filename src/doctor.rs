@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::boxes::{BoxError, BoxStore};
 use crate::lab::ResolvedLab;
-use crate::provider::libvirt::{accel, connect};
 use crate::provider::Accel;
+use crate::provider::libvirt::{accel, connect};
 
 const MIB: u64 = 1024 * 1024;
 const GIB: u64 = 1024 * MIB;
@@ -267,9 +267,7 @@ fn program_version(program: &str) -> Result<String, String> {
 pub fn check_box(store: &BoxStore, name: &str) -> Check {
     match store.get(name) {
         Ok(image) => Check::ok("box", format!("box {name} in {}", image.dir.display())),
-        Err(BoxError::NotFound { hint, .. }) => {
-            Check::fail("box", format!("box {name} is not in {}", store.dir().display()), format!("`{hint}`"))
-        }
+        Err(BoxError::NotFound { hint, .. }) => Check::fail("box", format!("box {name} is not in {}", store.dir().display()), format!("`{hint}`")),
         Err(e) => Check::fail("box", e.to_string(), format!("`mlab box remove {name}`, then `mlab box build {name}`")),
     }
 }
@@ -322,10 +320,7 @@ pub fn check_memory(meminfo: &Path, needed_mib: u64, nodes: u64) -> Check {
 /// grow up to `provisioned_gib`; only a nearly full file system is worth a warning.
 pub fn assess_disk(path: &Path, free_bytes: u64, provisioned_gib: u64) -> Check {
     let free_gib = free_bytes as f64 / GIB as f64;
-    let detail = format!(
-        "{free_gib:.1} GiB free under {}; the lab's thin-cloned disks can grow to {provisioned_gib} GiB",
-        path.display()
-    );
+    let detail = format!("{free_gib:.1} GiB free under {}; the lab's thin-cloned disks can grow to {provisioned_gib} GiB", path.display());
     let fix = "free space there, or point MLAB_HOME at a larger file system";
     if free_bytes < DISK_FAIL_BYTES {
         Check::fail("disk", detail, fix)
@@ -351,8 +346,8 @@ pub fn check_disk(home: &Path, provisioned_gib: u64) -> Check {
 /// Bytes available to an unprivileged user on the file system holding `path`.
 pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
     use std::os::unix::ffi::OsStrExt;
-    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
+    let c_path =
+        std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "path contains a NUL byte"))?;
     // SAFETY: statvfs only writes into the zeroed struct we pass; the path is NUL-terminated.
     let mut stats: libc::statvfs = unsafe { std::mem::zeroed() };
     let rc = unsafe { libc::statvfs(c_path.as_ptr(), &mut stats) };
@@ -384,11 +379,8 @@ pub fn closed_directories(path: &Path) -> Vec<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
     let existing = nearest_existing(path);
     let real = std::fs::canonicalize(&existing).unwrap_or(existing);
-    let mut closed: Vec<PathBuf> = real
-        .ancestors()
-        .filter(|dir| std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o001 == 0))
-        .map(Path::to_path_buf)
-        .collect();
+    let mut closed: Vec<PathBuf> =
+        real.ancestors().filter(|dir| std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o001 == 0)).map(Path::to_path_buf).collect();
     closed.reverse();
     closed
 }
@@ -419,16 +411,10 @@ pub fn assess_netns(own: Option<&str>, host: Option<&str>, name: Option<&str>) -
     const FIX: &str = "run mlab as `scripts/mlab-netns -- mlab ...` (as root), which keeps lab networks inside mlab's namespace";
     let which = |own: &str| name.map(|n| format!("`{n}`")).unwrap_or_else(|| own.to_string());
     match (own, host, name) {
-        (Some(own), Some(host), _) if own == host => {
-            Check::warn("netns", "in the host's network namespace: guests' traffic would not be contained", FIX)
-        }
+        (Some(own), Some(host), _) if own == host => Check::warn("netns", "in the host's network namespace: guests' traffic would not be contained", FIX),
         (Some(own), Some(_), _) => Check::ok("netns", format!("in network namespace {}, not the host's", which(own))),
         (Some(own), None, Some(_)) => Check::ok("netns", format!("in network namespace {} (made by `ip netns add`)", which(own))),
-        _ => Check::warn(
-            "netns",
-            "cannot tell whether this is the host's network namespace (/proc/1/ns/net unreadable) and it has no `ip netns` name",
-            FIX,
-        ),
+        _ => Check::warn("netns", "cannot tell whether this is the host's network namespace (/proc/1/ns/net unreadable) and it has no `ip netns` name", FIX),
     }
 }
 

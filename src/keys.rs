@@ -20,20 +20,12 @@ pub enum KeyError {
     Generate(String),
     #[error("could not encode an SSH key in OpenSSH format: {0}")]
     Encode(String),
-    #[error(
-        "{path} is not a readable OpenSSH ed25519 private key: {reason}; delete it to have mlab make a new one"
-    )]
+    #[error("{path} is not a readable OpenSSH ed25519 private key: {reason}; delete it to have mlab make a new one")]
     Decode { path: PathBuf, reason: String },
     #[error("could not write {path}: {source}; check that the directory exists and is writable")]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Write { path: PathBuf, source: std::io::Error },
     #[error("could not read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
 }
 
 /// An ed25519 key pair in OpenSSH text form.
@@ -45,60 +37,42 @@ pub struct KeyPair {
 impl std::fmt::Debug for KeyPair {
     // Never print the private half.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyPair")
-            .field("public", &self.public_openssh().ok())
-            .finish()
+        f.debug_struct("KeyPair").field("public", &self.public_openssh().ok()).finish()
     }
 }
 
 impl KeyPair {
     /// A fresh ed25519 key pair with `comment` (e.g. `mlab@lab` or the node's FQDN).
     pub fn generate_ed25519(comment: &str) -> Result<KeyPair, KeyError> {
-        let mut key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519)
-            .map_err(|e| KeyError::Generate(e.to_string()))?;
+        let mut key = PrivateKey::random(&mut rand::rng(), Algorithm::Ed25519).map_err(|e| KeyError::Generate(e.to_string()))?;
         key.set_comment(comment);
         Ok(KeyPair { key })
     }
 
     /// Parse an unencrypted OpenSSH private key.
     pub fn from_openssh(text: &str, origin: &Path) -> Result<KeyPair, KeyError> {
-        let key = PrivateKey::from_openssh(text).map_err(|e| KeyError::Decode {
-            path: origin.to_path_buf(),
-            reason: e.to_string(),
-        })?;
+        let key = PrivateKey::from_openssh(text).map_err(|e| KeyError::Decode { path: origin.to_path_buf(), reason: e.to_string() })?;
         if key.algorithm() != Algorithm::Ed25519 {
-            return Err(KeyError::Decode {
-                path: origin.to_path_buf(),
-                reason: format!("it is a {} key, mlab uses ed25519", key.algorithm()),
-            });
+            return Err(KeyError::Decode { path: origin.to_path_buf(), reason: format!("it is a {} key, mlab uses ed25519", key.algorithm()) });
         }
         Ok(KeyPair { key })
     }
 
     /// The private key as an OpenSSH PEM block (`-----BEGIN OPENSSH PRIVATE KEY-----`).
     pub fn private_openssh(&self) -> Result<String, KeyError> {
-        self.key
-            .to_openssh(LineEnding::LF)
-            .map(|pem| pem.to_string())
-            .map_err(|e| KeyError::Encode(e.to_string()))
+        self.key.to_openssh(LineEnding::LF).map(|pem| pem.to_string()).map_err(|e| KeyError::Encode(e.to_string()))
     }
 
     /// The public key as one `ssh-ed25519 AAAA... comment` line.
     pub fn public_openssh(&self) -> Result<String, KeyError> {
-        self.key
-            .public_key()
-            .to_openssh()
-            .map_err(|e| KeyError::Encode(e.to_string()))
+        self.key.public_key().to_openssh().map_err(|e| KeyError::Encode(e.to_string()))
     }
 
     /// The public key as `ssh-ed25519 AAAA...`, without comment (the known_hosts form).
     pub fn public_openssh_bare(&self) -> Result<String, KeyError> {
         let mut public: PublicKey = self.key.public_key().clone();
         public.set_comment("");
-        public
-            .to_openssh()
-            .map(|s| s.trim_end().to_string())
-            .map_err(|e| KeyError::Encode(e.to_string()))
+        public.to_openssh().map(|s| s.trim_end().to_string()).map_err(|e| KeyError::Encode(e.to_string()))
     }
 
     pub fn public_key(&self) -> &PublicKey {
@@ -113,19 +87,12 @@ impl KeyPair {
     pub fn write_files(&self, path: &Path) -> Result<(), KeyError> {
         write_file(path, self.private_openssh()?.as_bytes(), 0o600)?;
         let pub_path = public_path(path);
-        write_file(
-            &pub_path,
-            format!("{}\n", self.public_openssh()?).as_bytes(),
-            0o644,
-        )
+        write_file(&pub_path, format!("{}\n", self.public_openssh()?).as_bytes(), 0o644)
     }
 
     /// Read the private key at `path`.
     pub fn read_file(path: &Path) -> Result<KeyPair, KeyError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Read { path: path.to_path_buf(), source })?;
         KeyPair::from_openssh(&text, path)
     }
 
@@ -148,22 +115,14 @@ pub fn public_path(path: &Path) -> PathBuf {
 }
 
 /// One `known_hosts` line: `<ip>,<name>,<fqdn> ssh-ed25519 AAAA...`.
-pub fn known_hosts_line(
-    ip: Ipv4Addr,
-    names: &[&str],
-    host_key: &KeyPair,
-) -> Result<String, KeyError> {
+pub fn known_hosts_line(ip: Ipv4Addr, names: &[&str], host_key: &KeyPair) -> Result<String, KeyError> {
     let mut hosts = vec![ip.to_string()];
     for name in names {
         if !name.is_empty() && !hosts.iter().any(|h| h == name) {
             hosts.push((*name).to_string());
         }
     }
-    Ok(format!(
-        "{} {}",
-        hosts.join(","),
-        host_key.public_openssh_bare()?
-    ))
+    Ok(format!("{} {}", hosts.join(","), host_key.public_openssh_bare()?))
 }
 
 /// Write a whole `known_hosts` file (mode 0644), one line per entry.
@@ -176,20 +135,12 @@ pub fn write_known_hosts(path: &Path, lines: &[String]) -> Result<(), KeyError> 
 /// Write a file atomically enough for our purpose (temp file + rename) with `mode` from the start,
 /// so a private key is never readable by others even for a moment.
 fn write_file(path: &Path, bytes: &[u8], mode: u32) -> Result<(), KeyError> {
-    let err = |source| KeyError::Write {
-        path: path.to_path_buf(),
-        source,
-    };
+    let err = |source| KeyError::Write { path: path.to_path_buf(), source };
     let mut tmp_name = path.as_os_str().to_os_string();
     tmp_name.push(".tmp");
     let tmp = PathBuf::from(tmp_name);
     let _ = std::fs::remove_file(&tmp);
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(mode)
-        .open(&tmp)
-        .map_err(err)?;
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp).map_err(err)?;
     file.write_all(bytes).map_err(err)?;
     file.sync_all().map_err(err)?;
     drop(file);
@@ -216,10 +167,7 @@ mod tests {
 
         let public_text = std::fs::read_to_string(public_path(&path)).expect("read pub");
         assert!(public_text.starts_with("ssh-ed25519 AAAA"), "{public_text}");
-        assert!(
-            public_text.trim_end().ends_with(" mlab@test"),
-            "{public_text}"
-        );
+        assert!(public_text.trim_end().ends_with(" mlab@test"), "{public_text}");
 
         let loaded = KeyPair::read_file(&path).expect("load");
         assert_eq!(loaded.public_key(), pair.public_key());
@@ -245,32 +193,20 @@ mod tests {
     fn known_hosts_line_is_parseable_by_russh() {
         let dir = tempfile::tempdir().expect("tempdir");
         let host = KeyPair::generate_ed25519("node1.lab.test").expect("generate");
-        let line = known_hosts_line(
-            Ipv4Addr::new(192, 168, 124, 11),
-            &["node1", "node1.lab.test"],
-            &host,
-        )
-        .expect("line");
-        assert!(
-            line.starts_with("192.168.124.11,node1,node1.lab.test ssh-ed25519 AAAA"),
-            "{line}"
-        );
+        let line = known_hosts_line(Ipv4Addr::new(192, 168, 124, 11), &["node1", "node1.lab.test"], &host).expect("line");
+        assert!(line.starts_with("192.168.124.11,node1,node1.lab.test ssh-ed25519 AAAA"), "{line}");
         let path = dir.path().join("known_hosts");
         write_known_hosts(&path, &[line]).expect("write");
         // What a server presents on the wire carries no comment.
         let presented = PublicKey::new(host.public_key().key_data().clone(), "");
         for name in ["192.168.124.11", "node1", "node1.lab.test"] {
-            let known =
-                russh::keys::check_known_hosts_path(name, 22, &presented, &path).expect("check");
+            let known = russh::keys::check_known_hosts_path(name, 22, &presented, &path).expect("check");
             assert!(known, "{name} should match the pinned key");
         }
         let other = KeyPair::generate_ed25519("other").expect("generate");
         let other = PublicKey::new(other.public_key().key_data().clone(), "");
         let mismatch = russh::keys::check_known_hosts_path("node1", 22, &other, &path);
-        assert!(
-            mismatch.is_err(),
-            "a different key for a known host must be rejected"
-        );
+        assert!(mismatch.is_err(), "a different key for a known host must be rejected");
     }
 
     #[test]

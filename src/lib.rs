@@ -10,16 +10,16 @@
 
 pub mod artifacts;
 pub mod boxes;
+pub mod cloudinit;
 pub mod doctor;
+pub mod hostfile;
+pub mod keys;
 pub mod lab;
 pub mod lifecycle;
 pub mod paths;
 pub mod provider;
 pub mod provision;
 pub mod render;
+pub mod ssh;
 pub mod state;
 pub mod tasks;
-pub mod ssh;
-pub mod cloudinit;
-pub mod hostfile;
-pub mod keys;

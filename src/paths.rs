@@ -16,9 +16,7 @@ pub fn mlab_home() -> PathBuf {
     if is_root() {
         return PathBuf::from("/var/lib/mlab");
     }
-    directories::ProjectDirs::from("", "", "mlab")
-        .map(|dirs| dirs.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from(".mlab"))
+    directories::ProjectDirs::from("", "", "mlab").map(|dirs| dirs.data_dir().to_path_buf()).unwrap_or_else(|| PathBuf::from(".mlab"))
 }
 
 /// Base images: `$MLAB_HOME/boxes/<name>/`.

@@ -38,22 +38,12 @@ impl BoxStore {
     /// streamed into a working directory inside the store while its sha256 is computed;
     /// if `sha256` is given and differs, or anything else fails, nothing is kept.
     /// qcow2 images are stored as they are; raw images are converted to qcow2.
-    pub fn add(
-        &self,
-        name: &str,
-        source: &str,
-        sha256: Option<&str>,
-        progress: Progress,
-    ) -> Result<BoxImage> {
+    pub fn add(&self, name: &str, source: &str, sha256: Option<&str>, progress: Progress) -> Result<BoxImage> {
         if self.contains(name) {
             return Err(BoxError::AlreadyExists(name.to_string()));
         }
         self.box_dir(name)?;
-        let expected = sha256
-            .map(|given| {
-                parse_sha256(given).ok_or_else(|| BoxError::BadChecksum(given.to_string()))
-            })
-            .transpose()?;
+        let expected = sha256.map(|given| parse_sha256(given).ok_or_else(|| BoxError::BadChecksum(given.to_string()))).transpose()?;
         let parsed = Source::parse(source)?;
 
         // Dropping `work` on any early return deletes everything fetched so far.
@@ -65,11 +55,7 @@ impl BoxStore {
         };
         match &expected {
             Some(expected) if *expected != actual => {
-                return Err(BoxError::ChecksumMismatch {
-                    image: source.to_string(),
-                    expected: expected.clone(),
-                    actual,
-                });
+                return Err(BoxError::ChecksumMismatch { image: source.to_string(), expected: expected.clone(), actual });
             }
             Some(_) => info!(name, "sha256 verified"),
             None => warn!(name, sha256 = %actual, "no --sha256 given; image not verified"),
@@ -81,15 +67,11 @@ impl BoxStore {
         let info = qemu_img_info(&fetched)?;
         info!(name, format = %info.format, virtual_size = info.virtual_size, "image inspected");
         if let Some(backing) = info.backing_filename {
-            return Err(BoxError::HasBackingFile {
-                path: PathBuf::from(source),
-                backing,
-            });
+            return Err(BoxError::HasBackingFile { path: PathBuf::from(source), backing });
         }
         let disk_sha256 = match info.format.as_str() {
             "qcow2" => {
-                std::fs::rename(&fetched, &disk)
-                    .map_err(BoxError::io("cannot move image to", &disk))?;
+                std::fs::rename(&fetched, &disk).map_err(BoxError::io("cannot move image to", &disk))?;
                 actual
             }
             "raw" => {
@@ -99,21 +81,12 @@ impl BoxStore {
                 sha256_file(&disk).map_err(BoxError::io("cannot read", &disk))?
             }
             other => {
-                return Err(BoxError::UnsupportedFormat {
-                    path: PathBuf::from(source),
-                    format: other.to_string(),
-                });
+                return Err(BoxError::UnsupportedFormat { path: PathBuf::from(source), format: other.to_string() });
             }
         };
 
-        let meta = BoxMeta {
-            name: name.to_string(),
-            source: source.to_string(),
-            sha256: disk_sha256,
-            cmdline: None,
-            packages: Vec::new(),
-            created: now_rfc3339(),
-        };
+        let meta =
+            BoxMeta { name: name.to_string(), source: source.to_string(), sha256: disk_sha256, cmdline: None, packages: Vec::new(), created: now_rfc3339() };
         write_meta(&assembled, &meta)?;
         let image = self.install(name, &assembled)?;
         info!(name, source, "box added");
@@ -123,25 +96,16 @@ impl BoxStore {
 
 /// Stream `url` into `target`, returning the sha256 of the bytes received.
 fn download(url: &str, target: &Path, progress: Progress) -> Result<String> {
-    let download_error = |message: String| BoxError::Download {
-        url: url.to_string(),
-        message,
-    };
-    let mut response = ureq::get(url)
-        .call()
-        .map_err(|e| download_error(e.to_string()))?;
+    let download_error = |message: String| BoxError::Download { url: url.to_string(), message };
+    let mut response = ureq::get(url).call().map_err(|e| download_error(e.to_string()))?;
     let total = response.body().content_length();
     let bar = progress.bytes_bar(total, format!("downloading {}", file_name_of(url)));
     let mut reader = response.body_mut().as_reader();
-    let mut file =
-        BufWriter::new(File::create(target).map_err(BoxError::io("cannot create", target))?);
-    let (received, hash) = copy_hashing(&mut reader, &mut file, |done| bar.set_position(done))
-        .map_err(|e| download_error(e.to_string()))?;
+    let mut file = BufWriter::new(File::create(target).map_err(BoxError::io("cannot create", target))?);
+    let (received, hash) = copy_hashing(&mut reader, &mut file, |done| bar.set_position(done)).map_err(|e| download_error(e.to_string()))?;
     bar.finish_and_clear();
     if let Some(total) = total.filter(|total| *total != received) {
-        return Err(download_error(format!(
-            "received {received} of {total} bytes"
-        )));
+        return Err(download_error(format!("received {received} of {total} bytes")));
     }
     info!(url, bytes = received, "downloaded");
     Ok(hash)
@@ -152,12 +116,8 @@ fn copy_file(path: &Path, target: &Path, progress: Progress) -> Result<String> {
     let mut input = File::open(path).map_err(BoxError::io("cannot open", path))?;
     let total = input.metadata().ok().map(|meta| meta.len());
     let bar = progress.bytes_bar(total, format!("copying {}", path.display()));
-    let mut output =
-        BufWriter::new(File::create(target).map_err(BoxError::io("cannot create", target))?);
-    let (_, hash) = copy_hashing(&mut input as &mut dyn Read, &mut output, |done| {
-        bar.set_position(done)
-    })
-    .map_err(BoxError::io("cannot copy", path))?;
+    let mut output = BufWriter::new(File::create(target).map_err(BoxError::io("cannot create", target))?);
+    let (_, hash) = copy_hashing(&mut input as &mut dyn Read, &mut output, |done| bar.set_position(done)).map_err(BoxError::io("cannot copy", path))?;
     bar.finish_and_clear();
     Ok(hash)
 }

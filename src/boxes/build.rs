@@ -67,24 +67,14 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> BuildOptions {
-        BuildOptions {
-            mirror: DEFAULT_MIRROR.to_string(),
-            packages: Vec::new(),
-            suite: DEFAULT_SUITE.to_string(),
-            size: DEFAULT_SIZE,
-        }
+        BuildOptions { mirror: DEFAULT_MIRROR.to_string(), packages: Vec::new(), suite: DEFAULT_SUITE.to_string(), size: DEFAULT_SIZE }
     }
 }
 
 impl BoxStore {
     /// Build the box `name` with debootstrap. Needs root. Works in a hidden directory inside
     /// the store and moves the finished box into place; on failure nothing is left behind.
-    pub fn build(
-        &self,
-        name: &str,
-        options: &BuildOptions,
-        progress: Progress,
-    ) -> Result<BoxImage> {
+    pub fn build(&self, name: &str, options: &BuildOptions, progress: Progress) -> Result<BoxImage> {
         validate_name(name)?;
         if self.contains(name) {
             return Err(BoxError::AlreadyExists(name.to_string()));
@@ -99,26 +89,16 @@ impl BoxStore {
         let mkfs = require("mkfs.ext4", "e2fsprogs")?;
         require("qemu-img", "qemu-utils")?;
 
-        let work = WorkDir {
-            dir: self.work_dir(name, "build")?,
-        };
+        let work = WorkDir { dir: self.work_dir(name, "build")? };
         let root = work.dir.path().join("root");
         let assembled = work.dir.path().join("box");
         std::fs::create_dir(&assembled).map_err(BoxError::io("cannot create", &assembled))?;
 
-        let spinner = progress.spinner(format!(
-            "{name}: debootstrap {} (takes a few minutes)",
-            options.suite
-        ));
+        let spinner = progress.spinner(format!("{name}: debootstrap {} (takes a few minutes)", options.suite));
         let mut include: Vec<&str> = BASE_PACKAGES.to_vec();
         include.extend(options.packages.iter().map(String::as_str));
         let mut command = Command::new(debootstrap);
-        command
-            .arg("--variant=minbase")
-            .arg(format!("--include={}", include.join(",")))
-            .arg(&options.suite)
-            .arg(&root)
-            .arg(&options.mirror);
+        command.arg("--variant=minbase").arg(format!("--include={}", include.join(","))).arg(&options.suite).arg(&root).arg(&options.mirror);
         run(command)?;
 
         spinner.set_message(format!("{name}: configuring the guest"));
@@ -130,14 +110,10 @@ impl BoxStore {
         spinner.set_message(format!("{name}: making the ext4 file system"));
         let raw = work.dir.path().join("root.img");
         let file = std::fs::File::create(&raw).map_err(BoxError::io("cannot create", &raw))?;
-        file.set_len(options.size)
-            .map_err(BoxError::io("cannot size", &raw))?;
+        file.set_len(options.size).map_err(BoxError::io("cannot size", &raw))?;
         drop(file);
         let mut command = Command::new(mkfs);
-        command
-            .args(["-q", "-F", "-L", "rootfs", "-d"])
-            .arg(&root)
-            .arg(&raw);
+        command.args(["-q", "-F", "-L", "rootfs", "-d"]).arg(&root).arg(&raw);
         run(command)?;
         // The tree is no longer needed; free the space before the qcow2 copy.
         work.remove_root(&root)?;
@@ -173,33 +149,19 @@ fn configure_guest(root: &Path) -> Result<()> {
     remove_if_file(&root.join("var/lib/dbus/machine-id"))?;
     // debootstrap copies these from the build host; the guest must not inherit them.
     write(root, "etc/hostname", "localhost\n")?;
-    write(
-        root,
-        "etc/hosts",
-        "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n",
-    )?;
+    write(root, "etc/hosts", "127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n")?;
     remove_if_file(&root.join("etc/resolv.conf"))?;
     let ssh_dir = root.join("etc/ssh");
-    for entry in std::fs::read_dir(&ssh_dir)
-        .map_err(BoxError::io("cannot read", &ssh_dir))?
-        .flatten()
-    {
+    for entry in std::fs::read_dir(&ssh_dir).map_err(BoxError::io("cannot read", &ssh_dir))?.flatten() {
         if entry.file_name().to_string_lossy().starts_with("ssh_host_") {
             remove_if_file(&entry.path())?;
         }
     }
-    write(
-        root,
-        "etc/cloud/cloud.cfg.d/90_mlab_datasources.cfg",
-        CLOUD_INIT_SETTINGS,
-    )?;
+    write(root, "etc/cloud/cloud.cfg.d/90_mlab_datasources.cfg", CLOUD_INIT_SETTINGS)?;
     // Downloaded .deb files are not needed in every clone.
     let archives = root.join("var/cache/apt/archives");
     if let Ok(entries) = std::fs::read_dir(&archives) {
-        for entry in entries
-            .flatten()
-            .filter(|e| e.path().extension().is_some_and(|ext| ext == "deb"))
-        {
+        for entry in entries.flatten().filter(|e| e.path().extension().is_some_and(|ext| ext == "deb")) {
             remove_if_file(&entry.path())?;
         }
     }
@@ -212,12 +174,7 @@ fn find_kernel(root: &Path) -> Result<(PathBuf, PathBuf)> {
     let mut versions: Vec<String> = std::fs::read_dir(&boot)
         .map_err(BoxError::io("cannot read", &boot))?
         .flatten()
-        .filter_map(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .strip_prefix("vmlinuz-")
-                .map(str::to_string)
-        })
+        .filter_map(|e| e.file_name().to_string_lossy().strip_prefix("vmlinuz-").map(str::to_string))
         .collect();
     versions.sort();
     let missing = |what: &str| BoxError::Io {
@@ -240,8 +197,7 @@ fn find_kernel(root: &Path) -> Result<(PathBuf, PathBuf)> {
 fn copy_readable(from: &Path, to: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::copy(from, to).map_err(BoxError::io("cannot copy", from))?;
-    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o644))
-        .map_err(BoxError::io("cannot chmod", to))
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o644)).map_err(BoxError::io("cannot chmod", to))
 }
 
 fn write(root: &Path, relative: &str, contents: &str) -> Result<()> {
@@ -256,9 +212,7 @@ fn write(root: &Path, relative: &str, contents: &str) -> Result<()> {
 
 fn remove_if_file(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(BoxError::io("cannot remove", path)(e))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(BoxError::io("cannot remove", path)(e)),
         _ => Ok(()),
     }
 }
@@ -267,17 +221,11 @@ fn remove_if_file(path: &Path) -> Result<()> {
 fn validate_package_name(package: &str) -> Result<()> {
     let ok = package.len() >= 2
         && package.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && package
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '+' | '-'));
+        && package.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '+' | '-'));
     if ok {
         Ok(())
     } else {
-        Err(BoxError::Command {
-            command: "mlab box build".into(),
-            status: "refused".into(),
-            output: format!("'{package}' is not a Debian package name"),
-        })
+        Err(BoxError::Command { command: "mlab box build".into(), status: "refused".into(), output: format!("'{package}' is not a Debian package name") })
     }
 }
 
@@ -285,12 +233,7 @@ fn validate_package_name(package: &str) -> Result<()> {
 fn running_as_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("Uid:"))
-                .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
-        })
+        .and_then(|status| status.lines().find_map(|line| line.strip_prefix("Uid:")).and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0")))
         .unwrap_or(false)
 }
 
@@ -318,11 +261,8 @@ fn unmount_below(dir: &Path) {
     let Ok(mounts) = std::fs::read_to_string("/proc/self/mounts") else {
         return;
     };
-    let mut below: Vec<&str> = mounts
-        .lines()
-        .filter_map(|line| line.split_whitespace().nth(1))
-        .filter(|mount_point| Path::new(mount_point).starts_with(dir))
-        .collect();
+    let mut below: Vec<&str> =
+        mounts.lines().filter_map(|line| line.split_whitespace().nth(1)).filter(|mount_point| Path::new(mount_point).starts_with(dir)).collect();
     // Deepest first.
     below.sort_by_key(|mount_point| std::cmp::Reverse(mount_point.len()));
     for mount_point in below {
@@ -356,24 +296,12 @@ mod tests {
         configure_guest(root).expect("configure");
         assert!(!root.join("etc/ssh/ssh_host_ed25519_key").exists());
         assert!(root.join("etc/ssh/sshd_config").exists());
-        assert_eq!(
-            std::fs::read_to_string(root.join("etc/machine-id")).expect("read"),
-            ""
-        );
-        assert_eq!(
-            std::fs::read_to_string(root.join("etc/hostname")).expect("read"),
-            "localhost\n"
-        );
-        let cloud =
-            std::fs::read_to_string(root.join("etc/cloud/cloud.cfg.d/90_mlab_datasources.cfg"))
-                .expect("read");
+        assert_eq!(std::fs::read_to_string(root.join("etc/machine-id")).expect("read"), "");
+        assert_eq!(std::fs::read_to_string(root.join("etc/hostname")).expect("read"), "localhost\n");
+        let cloud = std::fs::read_to_string(root.join("etc/cloud/cloud.cfg.d/90_mlab_datasources.cfg")).expect("read");
         assert!(cloud.contains("datasource_list: [ NoCloud, None ]"));
         assert!(cloud.contains("manage_etc_hosts: localhost"));
-        assert!(
-            std::fs::read_to_string(root.join("etc/fstab"))
-                .expect("read")
-                .contains("/dev/vda / ext4")
-        );
+        assert!(std::fs::read_to_string(root.join("etc/fstab")).expect("read").contains("/dev/vda / ext4"));
     }
 
     #[test]
@@ -383,10 +311,7 @@ mod tests {
         std::fs::create_dir_all(&boot).expect("mkdir");
         assert!(find_kernel(tmp.path()).is_err());
         std::fs::write(boot.join("vmlinuz-6.1.0-9-cloud-amd64"), "k").expect("write");
-        assert!(
-            find_kernel(tmp.path()).is_err(),
-            "kernel without initrd must be refused"
-        );
+        assert!(find_kernel(tmp.path()).is_err(), "kernel without initrd must be refused");
         std::fs::write(boot.join("initrd.img-6.1.0-9-cloud-amd64"), "i").expect("write");
         let (kernel, initrd) = find_kernel(tmp.path()).expect("found");
         assert!(kernel.ends_with("vmlinuz-6.1.0-9-cloud-amd64"));

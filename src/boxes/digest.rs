@@ -7,11 +7,7 @@ use sha2::{Digest, Sha256};
 
 /// Copy `reader` into `writer`, returning (bytes copied, lower-case hex sha256).
 /// `on_progress` is called with the running byte count after each chunk.
-pub fn copy_hashing(
-    reader: &mut dyn Read,
-    writer: &mut dyn Write,
-    mut on_progress: impl FnMut(u64),
-) -> std::io::Result<(u64, String)> {
+pub fn copy_hashing(reader: &mut dyn Read, writer: &mut dyn Write, mut on_progress: impl FnMut(u64)) -> std::io::Result<(u64, String)> {
     let mut hasher = Sha256::new();
     let mut buffer = vec![0u8; 1 << 20];
     let mut total = 0u64;
@@ -39,11 +35,7 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 
 /// Normalise a user-given checksum (`sha256:` prefix allowed, any case); `None` if malformed.
 pub fn parse_sha256(text: &str) -> Option<String> {
-    let hex_part = text
-        .trim()
-        .strip_prefix("sha256:")
-        .unwrap_or(text.trim())
-        .to_ascii_lowercase();
+    let hex_part = text.trim().strip_prefix("sha256:").unwrap_or(text.trim()).to_ascii_lowercase();
     (hex_part.len() == 64 && hex_part.bytes().all(|b| b.is_ascii_hexdigit())).then_some(hex_part)
 }
 
@@ -53,22 +45,15 @@ mod tests {
 
     #[test]
     fn hash_of_known_input() {
-        let (len, hash) =
-            copy_hashing(&mut &b"abc"[..], &mut Vec::new(), |_| {}).expect("in-memory copy");
+        let (len, hash) = copy_hashing(&mut &b"abc"[..], &mut Vec::new(), |_| {}).expect("in-memory copy");
         assert_eq!(len, 3);
-        assert_eq!(
-            hash,
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(hash, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
     fn checksum_parsing() {
         let good = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
-        assert_eq!(
-            parse_sha256(good).as_deref(),
-            Some(good.to_ascii_lowercase().as_str())
-        );
+        assert_eq!(parse_sha256(good).as_deref(), Some(good.to_ascii_lowercase().as_str()));
         assert!(parse_sha256(&format!("sha256:{good}")).is_some());
         assert_eq!(parse_sha256("abc"), None);
         assert_eq!(parse_sha256(&"g".repeat(64)), None);

@@ -15,9 +15,7 @@ pub enum BoxError {
     #[error("box '{0}' already exists; remove it first with `mlab box remove {0}`")]
     AlreadyExists(String),
 
-    #[error(
-        "invalid box name '{0}': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit"
-    )]
+    #[error("invalid box name '{0}': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit")]
     InvalidName(String),
 
     #[error(
@@ -26,57 +24,35 @@ pub enum BoxError {
     Damaged { name: String, dir: PathBuf },
 
     #[error("{action} {path}: {source}")]
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { action: &'static str, path: PathBuf, source: std::io::Error },
 
     #[error("download of {url} failed: {message}; check the URL and that the host can reach it")]
     Download { url: String, message: String },
 
-    #[error(
-        "source '{0}' is neither an http(s) URL nor an existing file; give a URL or a path to a disk image"
-    )]
+    #[error("source '{0}' is neither an http(s) URL nor an existing file; give a URL or a path to a disk image")]
     BadSource(String),
 
     #[error(
         "checksum mismatch for {image}: expected sha256 {expected}, got {actual}; nothing was stored. Check the --sha256 value against the image publisher's SHA256SUMS"
     )]
-    ChecksumMismatch {
-        image: String,
-        expected: String,
-        actual: String,
-    },
+    ChecksumMismatch { image: String, expected: String, actual: String },
 
     #[error("'{0}' is not a sha256 checksum: give 64 hexadecimal digits")]
     BadChecksum(String),
 
-    #[error(
-        "{path} is a '{format}' image; mlab boxes must be qcow2 or raw disk images (e.g. a Debian 'genericcloud' .qcow2)"
-    )]
+    #[error("{path} is a '{format}' image; mlab boxes must be qcow2 or raw disk images (e.g. a Debian 'genericcloud' .qcow2)")]
     UnsupportedFormat { path: PathBuf, format: String },
 
-    #[error(
-        "{path} is a qcow2 image with a backing file ({backing}); give a standalone image (`qemu-img convert -O qcow2` flattens it)"
-    )]
+    #[error("{path} is a qcow2 image with a backing file ({backing}); give a standalone image (`qemu-img convert -O qcow2` flattens it)")]
     HasBackingFile { path: PathBuf, backing: String },
 
-    #[error(
-        "`{program}` is not installed; run `scripts/host-setup.sh` (or `apt-get install {package}`)"
-    )]
+    #[error("`{program}` is not installed; run `scripts/host-setup.sh` (or `apt-get install {package}`)")]
     MissingTool { program: String, package: String },
 
     #[error("`{command}` failed ({status}): {output}")]
-    Command {
-        command: String,
-        status: String,
-        output: String,
-    },
+    Command { command: String, status: String, output: String },
 
-    #[error(
-        "building a box needs root (debootstrap and device files); run it as root, e.g. `sudo mlab box build {0}`"
-    )]
+    #[error("building a box needs root (debootstrap and device files); run it as root, e.g. `sudo mlab box build {0}`")]
     NotRoot(String),
 
     #[error("could not understand `qemu-img info` output for {path}: {message}")]
@@ -93,22 +69,12 @@ impl BoxError {
                 "mlab box add {name} SOURCE --sha256 H` (SOURCE: an https URL or a local qcow2 file), or build it from Debian packages with `mlab box build {name}"
             )
         };
-        BoxError::NotFound {
-            name: name.to_string(),
-            hint,
-        }
+        BoxError::NotFound { name: name.to_string(), hint }
     }
 
-    pub(crate) fn io(
-        action: &'static str,
-        path: impl Into<PathBuf>,
-    ) -> impl FnOnce(std::io::Error) -> BoxError {
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> BoxError {
         let path = path.into();
-        move |source| BoxError::Io {
-            action,
-            path,
-            source,
-        }
+        move |source| BoxError::Io { action, path, source }
     }
 }
 

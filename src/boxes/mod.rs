@@ -22,9 +22,7 @@ mod tests;
 mod tools;
 
 pub use add::Source;
-pub use build::{
-    BASE_PACKAGES, BuildOptions, DEFAULT_MIRROR, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE,
-};
+pub use build::{BASE_PACKAGES, BuildOptions, DEFAULT_MIRROR, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE};
 pub use digest::{parse_sha256, sha256_file};
 pub use error::{BoxError, Result};
 pub use progress::Progress;
@@ -65,20 +63,13 @@ pub struct BoxImage {
 impl BoxImage {
     /// Load the box stored in `dir`, or `None` if there is no complete box there.
     pub fn load(dir: &Path) -> Option<BoxImage> {
-        let meta: BoxMeta =
-            serde_json::from_slice(&std::fs::read(dir.join("box.json")).ok()?).ok()?;
+        let meta: BoxMeta = serde_json::from_slice(&std::fs::read(dir.join("box.json")).ok()?).ok()?;
         let disk = dir.join("disk.qcow2");
         if !disk.is_file() {
             return None;
         }
         let kernel = Some(dir.join("vmlinuz")).filter(|p| p.is_file());
         let initrd = Some(dir.join("initrd.img")).filter(|p| p.is_file());
-        Some(BoxImage {
-            meta,
-            dir: dir.to_path_buf(),
-            disk,
-            kernel,
-            initrd,
-        })
+        Some(BoxImage { meta, dir: dir.to_path_buf(), disk, kernel, initrd })
     }
 }

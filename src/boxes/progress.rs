@@ -18,16 +18,12 @@ impl Progress {
     pub(crate) fn bytes_bar(self, total: Option<u64>, message: String) -> ProgressBar {
         let bar = match total {
             Some(total) => ProgressBar::with_draw_target(Some(total), self.target()).with_style(
-                ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+                ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
             ),
-            None => ProgressBar::with_draw_target(None, self.target()).with_style(
-                ProgressStyle::with_template("{spinner} {msg} {bytes} {bytes_per_sec}")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-            ),
+            None => ProgressBar::with_draw_target(None, self.target())
+                .with_style(ProgressStyle::with_template("{spinner} {msg} {bytes} {bytes_per_sec}").unwrap_or_else(|_| ProgressStyle::default_spinner())),
         };
         bar.set_message(message);
         bar
@@ -35,10 +31,8 @@ impl Progress {
 
     /// A spinner showing the current phase and elapsed time.
     pub(crate) fn spinner(self, message: String) -> ProgressBar {
-        let spinner = ProgressBar::with_draw_target(None, self.target()).with_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-        );
+        let spinner = ProgressBar::with_draw_target(None, self.target())
+            .with_style(ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
         spinner.set_message(message);
         if self == Progress::Show {
             spinner.enable_steady_tick(Duration::from_millis(120));

@@ -57,10 +57,7 @@ impl BoxStore {
         if !dir.exists() {
             return Err(BoxError::not_found(name));
         }
-        BoxImage::load(&dir).ok_or_else(|| BoxError::Damaged {
-            name: name.to_string(),
-            dir,
-        })
+        BoxImage::load(&dir).ok_or_else(|| BoxError::Damaged { name: name.to_string(), dir })
     }
 
     /// All complete boxes, sorted by name. Damaged entries are skipped (with a log line).
@@ -100,15 +97,11 @@ impl BoxStore {
     /// A fresh hidden working directory inside the store (same file system, so the finished
     /// box can be renamed into place atomically). Removed when dropped.
     pub(crate) fn work_dir(&self, name: &str, purpose: &str) -> Result<tempfile::TempDir> {
-        std::fs::create_dir_all(&self.dir)
-            .map_err(BoxError::io("cannot create box store", &self.dir))?;
+        std::fs::create_dir_all(&self.dir).map_err(BoxError::io("cannot create box store", &self.dir))?;
         tempfile::Builder::new()
             .prefix(&format!(".{purpose}-{name}-"))
             .tempdir_in(&self.dir)
-            .map_err(BoxError::io(
-                "cannot create a working directory in",
-                &self.dir,
-            ))
+            .map_err(BoxError::io("cannot create a working directory in", &self.dir))
     }
 
     /// Move a finished box directory into place. Fails (leaving the store unchanged) if a box
@@ -121,52 +114,27 @@ impl BoxStore {
         // Temp dirs are created 0700; qemu runs as an unprivileged user (libvirt-qemu) that
         // must reach the disk and kernel through this directory.
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(finished, std::fs::Permissions::from_mode(0o755))
-            .map_err(BoxError::io("cannot set permissions of", finished))?;
-        std::fs::rename(finished, &target)
-            .map_err(BoxError::io("cannot move the finished box to", &target))?;
-        BoxImage::load(&target).ok_or_else(|| BoxError::Damaged {
-            name: name.to_string(),
-            dir: target,
-        })
+        std::fs::set_permissions(finished, std::fs::Permissions::from_mode(0o755)).map_err(BoxError::io("cannot set permissions of", finished))?;
+        std::fs::rename(finished, &target).map_err(BoxError::io("cannot move the finished box to", &target))?;
+        BoxImage::load(&target).ok_or_else(|| BoxError::Damaged { name: name.to_string(), dir: target })
     }
 }
 
 fn summarise(name: &str, meta: &BoxMeta, size: u64) -> BoxSummary {
-    BoxSummary {
-        name: name.to_string(),
-        source: meta.source.clone(),
-        size,
-        packages: meta.packages.clone(),
-        created: meta.created.clone(),
-    }
+    BoxSummary { name: name.to_string(), source: meta.source.clone(), size, packages: meta.packages.clone(), created: meta.created.clone() }
 }
 
 /// Bytes used by the regular files directly in `dir` (boxes are flat).
 fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| entry.metadata().ok())
-        .filter(|meta| meta.is_file())
-        .map(|meta| meta.len())
-        .sum()
+    std::fs::read_dir(dir).into_iter().flatten().flatten().filter_map(|entry| entry.metadata().ok()).filter(|meta| meta.is_file()).map(|meta| meta.len()).sum()
 }
 
 /// Box names become directory names and libvirt volume names: keep them simple.
 pub fn validate_name(name: &str) -> Result<()> {
     let mut chars = name.chars();
-    let first_ok = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let rest_ok =
-        chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if first_ok && rest_ok && name.len() <= 64 {
-        Ok(())
-    } else {
-        Err(BoxError::InvalidName(name.to_string()))
-    }
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if first_ok && rest_ok && name.len() <= 64 { Ok(()) } else { Err(BoxError::InvalidName(name.to_string())) }
 }
 
 /// Now, as RFC 3339 UTC with seconds, for `BoxMeta::created`.
@@ -177,10 +145,6 @@ pub(crate) fn now_rfc3339() -> String {
 /// Write `box.json` into a box directory being assembled.
 pub(crate) fn write_meta(dir: &Path, meta: &BoxMeta) -> Result<()> {
     let path = dir.join("box.json");
-    let json = serde_json::to_vec_pretty(meta).map_err(|e| BoxError::Io {
-        action: "cannot encode",
-        path: path.clone(),
-        source: std::io::Error::other(e),
-    })?;
+    let json = serde_json::to_vec_pretty(meta).map_err(|e| BoxError::Io { action: "cannot encode", path: path.clone(), source: std::io::Error::other(e) })?;
     std::fs::write(&path, json).map_err(BoxError::io("cannot write", &path))
 }

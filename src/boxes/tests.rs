@@ -21,14 +21,8 @@ fn qemu_img_create(dir: &Path, format: &str, file: &str) -> PathBuf {
 
 /// Entries of the store directory, hidden working directories included.
 fn store_entries(store: &BoxStore) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(store.dir())
-        .map(|entries| {
-            entries
-                .flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
+    let mut names: Vec<String> =
+        std::fs::read_dir(store.dir()).map(|entries| entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
     names.sort();
     names
 }
@@ -40,30 +34,12 @@ fn add_from_local_qcow2_file() {
     let expected = sha256_file(&image).expect("hash");
     let store = BoxStore::new(tmp.path().join("boxes"));
 
-    let added = store
-        .add(
-            "tiny",
-            image.to_str().expect("utf-8 path"),
-            Some(&expected.to_uppercase()),
-            Progress::Hide,
-        )
-        .expect("add succeeds");
+    let added = store.add("tiny", image.to_str().expect("utf-8 path"), Some(&expected.to_uppercase()), Progress::Hide).expect("add succeeds");
 
     assert_eq!(added.meta.sha256, expected);
-    assert_eq!(
-        sha256_file(&added.disk).expect("hash"),
-        expected,
-        "stored disk is byte-identical"
-    );
-    assert!(
-        added.kernel.is_none() && added.meta.cmdline.is_none(),
-        "cloud images boot their own loader"
-    );
-    assert_eq!(
-        store_entries(&store),
-        vec!["tiny".to_string()],
-        "no working directory left behind"
-    );
+    assert_eq!(sha256_file(&added.disk).expect("hash"), expected, "stored disk is byte-identical");
+    assert!(added.kernel.is_none() && added.meta.cmdline.is_none(), "cloud images boot their own loader");
+    assert_eq!(store_entries(&store), vec!["tiny".to_string()], "no working directory left behind");
 
     let again = store.get("tiny").expect("get");
     assert_eq!(again.meta, added.meta);
@@ -74,10 +50,7 @@ fn add_from_local_qcow2_file() {
     assert!(listed[0].size >= std::fs::metadata(&image).expect("meta").len());
 
     let duplicate = store.add("tiny", image.to_str().expect("utf-8"), None, Progress::Hide);
-    assert!(
-        matches!(duplicate, Err(BoxError::AlreadyExists(_))),
-        "{duplicate:?}"
-    );
+    assert!(matches!(duplicate, Err(BoxError::AlreadyExists(_))), "{duplicate:?}");
 
     store.remove("tiny").expect("remove");
     assert!(store.list().expect("list").is_empty());
@@ -89,22 +62,11 @@ fn raw_images_are_converted_to_qcow2() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let image = qemu_img_create(tmp.path(), "raw", "disk.raw");
     let store = BoxStore::new(tmp.path().join("boxes"));
-    let added = store
-        .add(
-            "raw-box",
-            image.to_str().expect("utf-8"),
-            None,
-            Progress::Hide,
-        )
-        .expect("add");
+    let added = store.add("raw-box", image.to_str().expect("utf-8"), None, Progress::Hide).expect("add");
     let info = tools::qemu_img_info(&added.disk).expect("info");
     assert_eq!(info.format, "qcow2");
     assert_eq!(info.virtual_size, 16 << 20);
-    assert_eq!(
-        added.meta.sha256,
-        sha256_file(&added.disk).expect("hash"),
-        "checksum is of the stored qcow2"
-    );
+    assert_eq!(added.meta.sha256, sha256_file(&added.disk).expect("hash"), "checksum is of the stored qcow2");
 }
 
 #[test]
@@ -114,27 +76,16 @@ fn checksum_mismatch_keeps_nothing() {
     let store = BoxStore::new(tmp.path().join("boxes"));
     let wrong = "0".repeat(64);
 
-    let result = store.add(
-        "tiny",
-        image.to_str().expect("utf-8"),
-        Some(&wrong),
-        Progress::Hide,
-    );
+    let result = store.add("tiny", image.to_str().expect("utf-8"), Some(&wrong), Progress::Hide);
 
     match result {
-        Err(BoxError::ChecksumMismatch {
-            expected, actual, ..
-        }) => {
+        Err(BoxError::ChecksumMismatch { expected, actual, .. }) => {
             assert_eq!(expected, wrong);
             assert_eq!(actual, sha256_file(&image).expect("hash"));
         }
         other => panic!("expected a checksum mismatch, got {other:?}"),
     }
-    assert!(
-        store_entries(&store).is_empty(),
-        "left behind: {:?}",
-        store_entries(&store)
-    );
+    assert!(store_entries(&store).is_empty(), "left behind: {:?}", store_entries(&store));
     assert!(matches!(store.get("tiny"), Err(BoxError::NotFound { .. })));
 }
 
@@ -145,47 +96,21 @@ fn non_images_are_refused_and_leave_nothing() {
     // A VMDK descriptor: qemu-img recognises it as vmdk, which mlab does not accept.
     std::fs::write(&not_an_image, "# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType=\"monolithicFlat\"\n").expect("write");
     let store = BoxStore::new(tmp.path().join("boxes"));
-    let result = store.add(
-        "bad",
-        not_an_image.to_str().expect("utf-8"),
-        None,
-        Progress::Hide,
-    );
+    let result = store.add("bad", not_an_image.to_str().expect("utf-8"), None, Progress::Hide);
     assert!(result.is_err(), "{result:?}");
-    assert!(
-        store_entries(&store).is_empty(),
-        "left behind: {:?}",
-        store_entries(&store)
-    );
+    assert!(store_entries(&store).is_empty(), "left behind: {:?}", store_entries(&store));
 }
 
 #[test]
 fn bad_inputs_are_refused_before_any_work() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let store = BoxStore::new(tmp.path().join("boxes"));
-    assert!(matches!(
-        store.add("Bad/Name", "x", None, Progress::Hide),
-        Err(BoxError::InvalidName(_))
-    ));
-    assert!(matches!(
-        store.add("ok", "/no/such/file.qcow2", None, Progress::Hide),
-        Err(BoxError::BadSource(_))
-    ));
-    assert!(matches!(
-        store.add("ok", "ftp://example/x", None, Progress::Hide),
-        Err(BoxError::BadSource(_))
-    ));
+    assert!(matches!(store.add("Bad/Name", "x", None, Progress::Hide), Err(BoxError::InvalidName(_))));
+    assert!(matches!(store.add("ok", "/no/such/file.qcow2", None, Progress::Hide), Err(BoxError::BadSource(_))));
+    assert!(matches!(store.add("ok", "ftp://example/x", None, Progress::Hide), Err(BoxError::BadSource(_))));
     let image = qemu_img_create(tmp.path(), "qcow2", "a.qcow2");
-    let bad_sum = store.add(
-        "ok",
-        image.to_str().expect("utf-8"),
-        Some("abc"),
-        Progress::Hide,
-    );
-    assert!(
-        matches!(bad_sum, Err(BoxError::BadChecksum(_))),
-        "{bad_sum:?}"
-    );
+    let bad_sum = store.add("ok", image.to_str().expect("utf-8"), Some("abc"), Progress::Hide);
+    assert!(matches!(bad_sum, Err(BoxError::BadChecksum(_))), "{bad_sum:?}");
     assert!(store_entries(&store).is_empty());
 }
 
@@ -194,23 +119,11 @@ fn missing_box_error_names_the_command_that_gets_it() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let store = BoxStore::new(tmp.path().join("boxes"));
 
-    let default = store
-        .get(DEFAULT_BOX)
-        .expect_err("store is empty")
-        .to_string();
-    assert_eq!(
-        default,
-        "box 'debian-12' is not installed; get it with `mlab box build debian-12`"
-    );
+    let default = store.get(DEFAULT_BOX).expect_err("store is empty").to_string();
+    assert_eq!(default, "box 'debian-12' is not installed; get it with `mlab box build debian-12`");
 
-    let other = store
-        .get("ubuntu-24.04")
-        .expect_err("store is empty")
-        .to_string();
-    assert!(
-        other.contains("`mlab box add ubuntu-24.04 SOURCE --sha256 H`"),
-        "{other}"
-    );
+    let other = store.get("ubuntu-24.04").expect_err("store is empty").to_string();
+    assert!(other.contains("`mlab box add ubuntu-24.04 SOURCE --sha256 H`"), "{other}");
     assert!(!other.contains("mlab box add debian-12"), "{other}");
 }
 
@@ -231,10 +144,7 @@ fn serve_once(body: Vec<u8>) -> String {
         if let Ok((mut stream, _)) = listener.accept() {
             let mut request = [0u8; 4096];
             let _ = stream.read(&mut request);
-            let header = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
+            let header = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
             let _ = stream.write_all(header.as_bytes());
             let _ = stream.write_all(&body);
         }
@@ -251,18 +161,13 @@ fn add_from_url_streams_and_verifies() {
     let store = BoxStore::new(tmp.path().join("boxes"));
 
     let url = serve_once(bytes);
-    let added = store
-        .add("web", &url, Some(&expected), Progress::Hide)
-        .expect("download");
+    let added = store.add("web", &url, Some(&expected), Progress::Hide).expect("download");
     assert_eq!(added.meta.source, url);
     assert_eq!(sha256_file(&added.disk).expect("hash"), expected);
 
     let url = serve_once(std::fs::read(&image).expect("read"));
     let wrong = "f".repeat(64);
     let mismatch = store.add("web2", &url, Some(&wrong), Progress::Hide);
-    assert!(
-        matches!(mismatch, Err(BoxError::ChecksumMismatch { .. })),
-        "{mismatch:?}"
-    );
+    assert!(matches!(mismatch, Err(BoxError::ChecksumMismatch { .. })), "{mismatch:?}");
     assert_eq!(store_entries(&store), vec!["web".to_string()]);
 }

@@ -17,34 +17,24 @@ pub fn require(program: &str, package: &str) -> Result<PathBuf> {
         .chain(extra)
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
-        .ok_or_else(|| BoxError::MissingTool {
-            program: program.to_string(),
-            package: package.to_string(),
-        })
+        .ok_or_else(|| BoxError::MissingTool { program: program.to_string(), package: package.to_string() })
 }
 
 /// Run a command to completion; on failure, the error carries the tail of its output.
 pub fn run(mut command: Command) -> Result<String> {
     let shown = format!("{command:?}");
     debug!(command = %shown, "running");
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| BoxError::Command {
-            command: shown.clone(),
-            status: "could not start".into(),
-            output: e.to_string(),
-        })?;
+    let output = command.stdin(Stdio::null()).output().map_err(|e| BoxError::Command {
+        command: shown.clone(),
+        status: "could not start".into(),
+        output: e.to_string(),
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     if output.status.success() {
         return Ok(stdout);
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    Err(BoxError::Command {
-        command: shown,
-        status: output.status.to_string(),
-        output: tail(&format!("{stdout}{stderr}"), 25),
-    })
+    Err(BoxError::Command { command: shown, status: output.status.to_string(), output: tail(&format!("{stdout}{stderr}"), 25) })
 }
 
 /// The last `lines` lines of `text`, for error messages that stay readable.
@@ -68,19 +58,13 @@ pub fn qemu_img_info(path: &Path) -> Result<ImageInfo> {
     let mut command = Command::new(qemu_img);
     command.args(["info", "--output=json"]).arg(path);
     let json = run(command)?;
-    serde_json::from_str(&json).map_err(|e| BoxError::QemuImgInfo {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })
+    serde_json::from_str(&json).map_err(|e| BoxError::QemuImgInfo { path: path.to_path_buf(), message: e.to_string() })
 }
 
 /// Convert any image qemu-img reads into a standalone qcow2.
 pub fn convert_to_qcow2(input: &Path, input_format: &str, output: &Path) -> Result<()> {
     let qemu_img = require("qemu-img", "qemu-utils")?;
     let mut command = Command::new(qemu_img);
-    command
-        .args(["convert", "-f", input_format, "-O", "qcow2"])
-        .arg(input)
-        .arg(output);
+    command.args(["convert", "-f", input_format, "-O", "qcow2"]).arg(input).arg(output);
     run(command).map(drop)
 }

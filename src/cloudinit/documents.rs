@@ -83,21 +83,12 @@ struct Nameservers {
 }
 
 fn to_yaml<T: Serialize>(document: &'static str, value: &T) -> Result<String, SeedError> {
-    serde_yaml_ng::to_string(value).map_err(|e| SeedError::Yaml {
-        document,
-        reason: e.to_string(),
-    })
+    serde_yaml_ng::to_string(value).map_err(|e| SeedError::Yaml { document, reason: e.to_string() })
 }
 
 /// `meta-data`: the instance id and local hostname.
 pub fn meta_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
-    to_yaml(
-        "meta-data",
-        &MetaData {
-            instance_id: &cfg.instance_id,
-            local_hostname: &cfg.hostname,
-        },
-    )
+    to_yaml("meta-data", &MetaData { instance_id: &cfg.instance_id, local_hostname: &cfg.hostname })
 }
 
 /// `user-data`: a `#cloud-config` document.
@@ -106,48 +97,28 @@ pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
         hostname: &cfg.hostname,
         fqdn: &cfg.fqdn,
         manage_etc_hosts: "localhost",
-        users: vec![User {
-            name: &cfg.user,
-            sudo: "ALL=(ALL) NOPASSWD:ALL",
-            shell: "/bin/bash",
-            lock_passwd: true,
-            ssh_authorized_keys: &cfg.authorized_keys,
-        }],
+        users: vec![User { name: &cfg.user, sudo: "ALL=(ALL) NOPASSWD:ALL", shell: "/bin/bash", lock_passwd: true, ssh_authorized_keys: &cfg.authorized_keys }],
         locale: false,
         ssh_pwauth: false,
         disable_root: true,
         ssh_deletekeys: true,
         ssh_genkeytypes: Vec::new(),
-        ssh_keys: SshKeys {
-            ed25519_private: cfg.host_key.private_openssh()?,
-            ed25519_public: cfg.host_key.public_openssh()?,
-        },
+        ssh_keys: SshKeys { ed25519_private: cfg.host_key.private_openssh()?, ed25519_public: cfg.host_key.public_openssh()? },
         runcmd: resolv_conf_command(cfg).into_iter().collect(),
     };
-    Ok(format!(
-        "#cloud-config\n{}",
-        to_yaml("user-data", &user_data)?
-    ))
+    Ok(format!("#cloud-config\n{}", to_yaml("user-data", &user_data)?))
 }
 
 /// `network-config`: version 2, the NIC matched by MAC, a static address.
 pub fn network_config_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
     let ethernet = Ethernet {
-        match_: MatchMac {
-            macaddress: cfg.mac.to_ascii_lowercase(),
-        },
+        match_: MatchMac { macaddress: cfg.mac.to_ascii_lowercase() },
         set_name: "eth0".to_string(),
         addresses: vec![cfg.address.to_string()],
         gateway4: cfg.gateway.to_string(),
-        nameservers: Nameservers {
-            addresses: cfg.nameservers.iter().map(|a| a.to_string()).collect(),
-            search: cfg.search_domain.iter().cloned().collect(),
-        },
+        nameservers: Nameservers { addresses: cfg.nameservers.iter().map(|a| a.to_string()).collect(), search: cfg.search_domain.iter().cloned().collect() },
     };
-    let config = NetworkConfig {
-        version: 2,
-        ethernets: BTreeMap::from([("eth0".to_string(), ethernet)]),
-    };
+    let config = NetworkConfig { version: 2, ethernets: BTreeMap::from([("eth0".to_string(), ethernet)]) };
     to_yaml("network-config", &config)
 }
 
@@ -159,12 +130,5 @@ fn resolv_conf_command(cfg: &SeedConfig) -> Option<Vec<String>> {
     let nameserver = cfg.nameservers.first()?;
     let script = r#"[ -L /etc/resolv.conf ] && exit 0
 { echo "nameserver $1"; if [ -n "$2" ]; then echo "search $2"; fi; } > /etc/resolv.conf"#;
-    Some(vec![
-        "sh".into(),
-        "-c".into(),
-        script.into(),
-        "mlab-resolv-conf".into(),
-        nameserver.to_string(),
-        cfg.search_domain.clone().unwrap_or_default(),
-    ])
+    Some(vec!["sh".into(), "-c".into(), script.into(), "mlab-resolv-conf".into(), nameserver.to_string(), cfg.search_domain.clone().unwrap_or_default()])
 }

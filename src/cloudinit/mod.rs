@@ -23,19 +23,11 @@ pub use image::{SEED_LABEL, build_seed_image, read_seed_file};
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("could not serialize the cloud-init {document}: {reason}")]
-    Yaml {
-        document: &'static str,
-        reason: String,
-    },
+    Yaml { document: &'static str, reason: String },
     #[error("could not build the FAT seed image: {0}")]
     Image(std::io::Error),
-    #[error(
-        "could not write the seed image {path}: {source}; check that the directory exists and is writable"
-    )]
-    Write {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("could not write the seed image {path}: {source}; check that the directory exists and is writable")]
+    Write { path: PathBuf, source: std::io::Error },
     #[error("the node's host key could not be encoded: {0}")]
     Key(#[from] crate::keys::KeyError),
 }
@@ -69,17 +61,9 @@ impl SeedConfig {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
         let bytes = build_seed_image(self)?;
-        let err = |source| SeedError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
+        let err = |source| SeedError::Write { path: path.to_path_buf(), source };
         let _ = std::fs::remove_file(path);
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(path)
-            .map_err(err)?;
+        let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(err)?;
         file.write_all(&bytes).map_err(err)?;
         file.sync_all().map_err(err)
     }

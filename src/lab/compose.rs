@@ -79,18 +79,10 @@ fn compose(library: &LabLibrary, found: FoundLab, stack: &mut Vec<String>) -> Re
     };
 
     let mut composed = match &lab.extends {
-        None => ComposedLab {
-            lab: LabFile::default(),
-            file: found.file.clone(),
-            kind: found.kind,
-            chain: Vec::new(),
-            origins: HashMap::new(),
-        },
+        None => ComposedLab { lab: LabFile::default(), file: found.file.clone(), kind: found.kind, chain: Vec::new(), origins: HashMap::new() },
         Some(parent_ref) => {
             let dir = found.file.path.as_ref().and_then(|p| p.parent().map(|d| d.to_path_buf()));
-            let parent = library
-                .find(parent_ref, dir.as_deref(), Some(&found.id))
-                .map_err(|d| relocate(d, &found.file, "extends"))?;
+            let parent = library.find(parent_ref, dir.as_deref(), Some(&found.id)).map_err(|d| relocate(d, &found.file, "extends"))?;
             if let Some(pos) = stack.iter().position(|id| *id == parent.id) {
                 let mut cycle: Vec<String> = stack[pos..].to_vec();
                 cycle.push(parent.id.clone());

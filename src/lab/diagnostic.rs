@@ -118,9 +118,7 @@ fn token_width(line: &str, start: usize) -> usize {
     let end = rest
         .iter()
         .enumerate()
-        .position(|(i, &c)| {
-            matches!(c, ',' | ']' | '}' | '#') || (c == ':' && rest.get(i + 1).is_none_or(|n| n.is_whitespace()))
-        })
+        .position(|(i, &c)| matches!(c, ',' | ']' | '}' | '#') || (c == ':' && rest.get(i + 1).is_none_or(|n| n.is_whitespace())))
         .unwrap_or(rest.len());
     rest[..end].iter().collect::<String>().trim_end().chars().count().max(1)
 }
@@ -152,12 +150,7 @@ impl From<Diagnostic> for Diagnostics {
 
 /// The closest of `candidates` to `word`, if it is close enough to be a likely typo.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    candidates.into_iter().map(|c| (strsim::jaro_winkler(word, c), c)).filter(|(score, _)| *score > 0.8).max_by(|a, b| a.0.total_cmp(&b.0)).map(|(_, c)| c)
 }
 
 #[cfg(test)]

@@ -47,10 +47,7 @@ impl LabLibrary {
 
     /// Names of the built-in labs.
     pub fn builtin_names() -> Vec<String> {
-        let mut names: Vec<String> = BUILTIN_LABS
-            .files()
-            .filter_map(|f| f.path().to_str()?.strip_suffix(".yaml").map(str::to_string))
-            .collect();
+        let mut names: Vec<String> = BUILTIN_LABS.files().filter_map(|f| f.path().to_str()?.strip_suffix(".yaml").map(str::to_string)).collect();
         names.sort();
         names
     }
@@ -121,9 +118,8 @@ impl LabLibrary {
 }
 
 fn read_file(path: &Path, display: &str, kind: LabKind) -> Result<FoundLab, Diagnostic> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::new(format!("cannot read lab file `{display}`: {e}")).help("check the path (a lab name has no `/` or `.yaml`)")
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Diagnostic::new(format!("cannot read lab file `{display}`: {e}")).help("check the path (a lab name has no `/` or `.yaml`)"))?;
     let id = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string();
     let file = SourceFile::parse(display.to_string(), Some(path.to_path_buf()), text)?;
     Ok(FoundLab { id, file: Arc::new(file), kind })

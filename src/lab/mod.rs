@@ -45,12 +45,9 @@ pub fn load_with_added(library: &LabLibrary, catalog: &Catalog, reference: &str,
     validate::validate(&composed)?;
     for node in added {
         let Some(base) = composed.lab.nodes.iter().find(|n| n.name == node.entry).cloned() else {
-            return Err(Diagnostic::new(format!(
-                "node `{}` was added from entry `{}`, which the lab file no longer has",
-                node.name, node.entry
-            ))
-            .help("restore the entry, or `mlab remove-agent` the node")
-            .into());
+            return Err(Diagnostic::new(format!("node `{}` was added from entry `{}`, which the lab file no longer has", node.name, node.entry))
+                .help("restore the entry, or `mlab remove-agent` the node")
+                .into());
         };
         composed.lab.nodes.push(model::NodeEntry {
             name: node.name.clone(),

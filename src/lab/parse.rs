@@ -32,9 +32,7 @@ pub fn parse_lab_file(file: &SourceFile) -> Result<LabFile, Diagnostics> {
                 .into());
         }
         _ => {
-            return Err(Diagnostic::new("a lab file must be a mapping of fields such as `name:` and `nodes:`")
-                .at_value(file, "")
-                .into());
+            return Err(Diagnostic::new("a lab file must be a mapping of fields such as `name:` and `nodes:`").at_value(file, "").into());
         }
     };
 
@@ -64,11 +62,7 @@ pub fn parse_lab_file(file: &SourceFile) -> Result<LabFile, Diagnostics> {
                     }
                 }
                 Value::Null => {}
-                _ => errors.push(
-                    Diagnostic::new("`nodes` must be a list")
-                        .at_value(file, &path)
-                        .help("write each node as a list item: `- name: master1`"),
-                ),
+                _ => errors.push(Diagnostic::new("`nodes` must be a list").at_value(file, &path).help("write each node as a list item: `- name: master1`")),
             },
             other => errors.push(unknown_field(file, "", other, known.iter().map(String::as_str))),
         }
@@ -79,11 +73,7 @@ pub fn parse_lab_file(file: &SourceFile) -> Result<LabFile, Diagnostics> {
 /// The top-level fields of the format, taken from its JSON Schema so the two cannot drift.
 fn top_level_fields() -> Vec<String> {
     let schema = schemars::schema_for!(LabFile);
-    schema
-        .get("properties")
-        .and_then(|p| p.as_object())
-        .map(|props| props.keys().cloned().collect())
-        .unwrap_or_default()
+    schema.get("properties").and_then(|p| p.as_object()).map(|props| props.keys().cloned().collect()).unwrap_or_default()
 }
 
 /// Deserialize `value` (found at `path`) into `T`, turning a failure into a located diagnostic.
@@ -115,18 +105,12 @@ fn from_serde_message(file: &SourceFile, path: &str, message: &str) -> Diagnosti
     }
     if let Some((value, expected)) = parse_unknown(&message, "unknown variant `") {
         let what = if path.contains("roles") { "role" } else { "value" };
-        let hint = did_you_mean(&value, expected.iter().map(String::as_str))
-            .map(|s| format!("did you mean `{s}`? "))
-            .unwrap_or_default();
-        return Diagnostic::new(format!("unknown {what} `{value}`"))
-            .at_value(file, path)
-            .help(format!("{hint}expected one of: {}", expected.join(", ")));
+        let hint = did_you_mean(&value, expected.iter().map(String::as_str)).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+        return Diagnostic::new(format!("unknown {what} `{value}`")).at_value(file, path).help(format!("{hint}expected one of: {}", expected.join(", ")));
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let field = rest.split('`').next().unwrap_or(rest);
-        return Diagnostic::new(format!("missing field `{field}`"))
-            .at_value(file, path)
-            .help(format!("add `{field}:` here"));
+        return Diagnostic::new(format!("missing field `{field}`")).at_value(file, path).help(format!("add `{field}:` here"));
     }
     Diagnostic::new(format!("invalid `{}`: {message}", last_segment(path))).at_value(file, path)
 }

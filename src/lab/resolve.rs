@@ -148,12 +148,7 @@ pub struct Spark {
 pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     let lab = &c.lab;
     let name = lab.name.clone().unwrap_or_else(|| "lab".into());
-    let cidr = lab
-        .network
-        .cidr
-        .as_deref()
-        .and_then(|t| check_cidr(t).ok())
-        .unwrap_or_else(|| default_cidr(&name));
+    let cidr = lab.network.cidr.as_deref().and_then(|t| check_cidr(t).ok()).unwrap_or_else(|| default_cidr(&name));
     let domain = lab.network.domain.clone().unwrap_or_else(|| format!("{name}.test"));
     let network = Network {
         cidr,
@@ -168,11 +163,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     let mut nodes = Vec::new();
     for entry in &lab.nodes {
         let roles = all_roles(&entry.roles);
-        let memory = entry
-            .memory
-            .or(lab.defaults.memory)
-            .map(|m| m.0)
-            .unwrap_or_else(|| round_up(memory_needed(&entry.roles), 512));
+        let memory = entry.memory.or(lab.defaults.memory).map(|m| m.0).unwrap_or_else(|| round_up(memory_needed(&entry.roles), 512));
         let autostart = entry.autostart.unwrap_or(Autostart::All(true));
         for (index, node_name) in expand_names(&entry.name, entry.count).into_iter().enumerate() {
             nodes.push(Node {
@@ -253,11 +244,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     let framework_node = |role: Role| -> Option<String> {
         let holder = nodes.iter().find(|n| n.has(role))?;
         let agent = |n: &&Node| n.has(Role::MesosAgent);
-        let on = Some(holder)
-            .filter(agent)
-            .or_else(|| nodes.iter().filter(agent).find(|n| n.autostart))
-            .or_else(|| nodes.iter().find(agent))
-            .unwrap_or(holder);
+        let on = Some(holder).filter(agent).or_else(|| nodes.iter().filter(agent).find(|n| n.autostart)).or_else(|| nodes.iter().find(agent)).unwrap_or(holder);
         Some(on.name.clone())
     };
     let mut add_framework = |name: &str, role: Role, port: u16, route: &str, title: &str| {
@@ -295,11 +282,8 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
 
     // Artifacts: the catalog, overridden by the lab, limited to what the lab's roles need.
     let lab_roles: BTreeSet<Role> = nodes.iter().flat_map(|n| n.roles.iter().copied()).collect();
-    let artifacts: BTreeMap<String, Artifact> = catalog
-        .merged_with(&lab.artifacts)
-        .into_iter()
-        .filter(|(_, a)| a.roles.iter().any(|r| lab_roles.contains(r)))
-        .collect();
+    let artifacts: BTreeMap<String, Artifact> =
+        catalog.merged_with(&lab.artifacts).into_iter().filter(|(_, a)| a.roles.iter().any(|r| lab_roles.contains(r))).collect();
     for node in &mut nodes {
         node.artifacts = artifacts
             .iter()
@@ -380,10 +364,7 @@ pub fn assign_addresses(lab: &str, cidr: Ipv4Net, nodes: &mut [Node]) {
     }
     let mut macs = HashSet::new();
     for node in nodes.iter_mut() {
-        node.mac = (0u32..)
-            .map(|salt| mac_for(lab, &node.name, salt))
-            .find(|m| !macs.contains(m))
-            .unwrap_or_default();
+        node.mac = (0u32..).map(|salt| mac_for(lab, &node.name, salt)).find(|m| !macs.contains(m)).unwrap_or_default();
         macs.insert(node.mac.clone());
     }
 }

@@ -158,11 +158,7 @@ impl MarkedEventReceiver for SpanBuilder {
                 // A collection used as a mapping key is legal YAML but never a lab field.
                 let path = self.next_value_path().unwrap_or_else(|| "<complex key>".into());
                 self.record(&path, pos);
-                self.stack.push(if matches!(event, Event::MappingStart(..)) {
-                    Frame::Mapping { path, key: None }
-                } else {
-                    Frame::Sequence { path, index: 0 }
-                });
+                self.stack.push(if matches!(event, Event::MappingStart(..)) { Frame::Mapping { path, key: None } } else { Frame::Sequence { path, index: 0 } });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();

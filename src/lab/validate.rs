@@ -60,9 +60,7 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         }
         if let Some(count) = entry.count {
             if count == 0 || count > MAX_COUNT {
-                errors.push(
-                    c.error_at(&join_key(&path, "count"), format!("count must be between 1 and {MAX_COUNT}, not {count}")),
-                );
+                errors.push(c.error_at(&join_key(&path, "count"), format!("count must be between 1 and {MAX_COUNT}, not {count}")));
             }
             if entry.ip.is_some() {
                 errors.push(
@@ -115,7 +113,8 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         }
     }
     if lab.nodes.is_empty() {
-        errors.push(c.error_at_key("nodes", "the lab has no nodes").help("add a `nodes:` list, e.g. `- name: master1` with `roles: [zookeeper, mesos-master]`"));
+        errors
+            .push(c.error_at_key("nodes", "the lab has no nodes").help("add a `nodes:` list, e.g. `- name: master1` with `roles: [zookeeper, mesos-master]`"));
     }
 
     // Roles across the lab.
@@ -126,18 +125,16 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         }
     }
     if !lab.nodes.is_empty() && !role_count.contains_key(&Role::MesosMaster) {
-        errors.push(
-            c.error_at_key("nodes", "the lab has no Mesos master")
-                .help("give one node (or three, for high availability) the role `mesos-master`"),
-        );
+        errors.push(c.error_at_key("nodes", "the lab has no Mesos master").help("give one node (or three, for high availability) the role `mesos-master`"));
     }
     if let Some(&zk) = role_count.get(&Role::Zookeeper) {
         if zk % 2 == 0 {
             let at = first_entry_with(c, Role::Zookeeper);
-            errors.push(
-                c.error_at(&join_key(&at, "roles"), format!("{zk} ZooKeeper nodes: an ensemble needs an odd number"))
-                    .help(format!("use {} or {} ZooKeeper nodes; an even number tolerates no more failures and can split", zk - 1, zk + 1)),
-            );
+            errors.push(c.error_at(&join_key(&at, "roles"), format!("{zk} ZooKeeper nodes: an ensemble needs an odd number")).help(format!(
+                "use {} or {} ZooKeeper nodes; an even number tolerates no more failures and can split",
+                zk - 1,
+                zk + 1
+            )));
         }
     }
     for &role in role_count.keys() {
@@ -163,10 +160,11 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         };
         if memory < need {
             let roles: Vec<&str> = all_roles(&entry.roles).iter().map(|r| r.name()).collect();
-            errors.push(
-                c.error_at(&at, format!("node `{}` has {memory} MiB of memory, below the {need} MiB its roles need", entry.name))
-                    .help(format!("set `memory: {}` or more (roles: {}; {BASE_SYSTEM_MIB} MiB for the system)", round_up(need, 512), roles.join(", "))),
-            );
+            errors.push(c.error_at(&at, format!("node `{}` has {memory} MiB of memory, below the {need} MiB its roles need", entry.name)).help(format!(
+                "set `memory: {}` or more (roles: {}; {BASE_SYSTEM_MIB} MiB for the system)",
+                round_up(need, 512),
+                roles.join(", ")
+            )));
         }
     }
 
@@ -235,9 +233,7 @@ fn first_entry_with(c: &ComposedLab, role: Role) -> String {
 
 /// Parse and check a lab CIDR; the error is the help text.
 pub fn check_cidr(text: &str) -> Result<Ipv4Net, String> {
-    let net: Ipv4Net = text
-        .parse()
-        .map_err(|_| "write an IPv4 network with its prefix length, e.g. `192.168.58.0/24`".to_string())?;
+    let net: Ipv4Net = text.parse().map_err(|_| "write an IPv4 network with its prefix length, e.g. `192.168.58.0/24`".to_string())?;
     if net.addr() != net.network() {
         return Err(format!("the address has host bits set; did you mean `{}`?", net.trunc()));
     }

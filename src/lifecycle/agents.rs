@@ -54,12 +54,8 @@ pub async fn add_agents(
     // Re-plan with the new state: the new agents get their addresses, every node's hosts
     // block lists them, and `up` creates, boots and provisions what is missing.
     let grown = super::open_instance(library, catalog, instance.name())?;
-    let up_opts = UpOptions {
-        source: grown.state.source.clone(),
-        ssh_timeout,
-        provision: Some((provisioners, ProvisionOptions::default())),
-        host_entries: None,
-    };
+    let up_opts =
+        UpOptions { source: grown.state.source.clone(), ssh_timeout, provision: Some((provisioners, ProvisionOptions::default())), host_entries: None };
     let report = up(conn, &grown.dir, &grown.lab, &up_opts, progress).await?;
     Ok(AddAgentReport { started_spares, added, up: report })
 }
@@ -78,28 +74,15 @@ fn choose_agents(instance: &Instance, opts: &AddAgentOptions) -> Result<(Vec<Str
     let mut added = Vec::new();
     if spares.len() < wanted {
         // Copy the entry of the lab's agents (an agent-only entry, so no master is cloned).
-        let entry = instance
-            .lab
-            .nodes
-            .iter()
-            .rev()
-            .find(|n| n.has(Role::MesosAgent) && !n.has(Role::MesosMaster))
-            .map(|n| n.entry.clone())
-            .ok_or_else(|| {
+        let entry =
+            instance.lab.nodes.iter().rev().find(|n| n.has(Role::MesosAgent) && !n.has(Role::MesosMaster)).map(|n| n.entry.clone()).ok_or_else(|| {
                 LifecycleError::Other(format!(
                     "lab `{}` has no agent-only node to copy; declare agents in its lab file (e.g. `- name: agent` with `roles: [mesos-agent]`)",
                     instance.name()
                 ))
             })?;
         let prefix = entry.trim_end_matches(|c: char| c.is_ascii_digit()).to_string();
-        let mut next = instance
-            .lab
-            .nodes
-            .iter()
-            .filter_map(|n| n.name.strip_prefix(&prefix).and_then(|d| d.parse::<u32>().ok()))
-            .max()
-            .unwrap_or(0)
-            + 1;
+        let mut next = instance.lab.nodes.iter().filter_map(|n| n.name.strip_prefix(&prefix).and_then(|d| d.parse::<u32>().ok())).max().unwrap_or(0) + 1;
         while spares.len() + added.len() < wanted {
             let name = format!("{prefix}{next}");
             next += 1;

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::{Connected, LifecycleError, NodeProgress, task_failed};
-use crate::tasks::join_all;
 use crate::state::{LabDir, LabLock};
+use crate::tasks::join_all;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DestroyReport {

@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Connected, Instance, LifecycleError, NodeProgress, task_failed};
-use crate::tasks::join_all;
 use crate::provider::NodeState;
 use crate::state::LabLock;
+use crate::tasks::join_all;
 
 /// How long a guest gets to shut down cleanly before it is forced off.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(90);

@@ -50,9 +50,7 @@ pub fn plan_instance(
     }
     if let Some(name) = name {
         if !lab::validate::is_dns_label(name) {
-            return Err(LifecycleError::Other(format!(
-                "`{name}` cannot name a lab: use lowercase letters, digits and `-`, starting with a letter"
-            )));
+            return Err(LifecycleError::Other(format!("`{name}` cannot name a lab: use lowercase letters, digits and `-`, starting with a letter")));
         }
         lab.name = name.to_string();
     }

@@ -16,7 +16,7 @@ mod up;
 
 use std::sync::Arc;
 
-pub use agents::{AddAgentOptions, AddAgentReport, RemoveAgentReport, add_agents, remove_agent, removable};
+pub use agents::{AddAgentOptions, AddAgentReport, RemoveAgentReport, add_agents, removable, remove_agent};
 pub use destroy::{DestroyReport, destroy};
 pub use halt::halt;
 pub use instance::{Instance, choose_instance, open_instance, plan_instance};
@@ -50,9 +50,7 @@ pub enum LifecycleError {
     WhichLab(String),
     #[error("lab `{lab}` has no node `{node}`; its nodes: {known}")]
     NoSuchNode { lab: String, node: String, known: String },
-    #[error(
-        "node `{node}` did not answer SSH at {address} within {waited_s} s: {reason}\n  console log: {console}{tail}"
-    )]
+    #[error("node `{node}` did not answer SSH at {address} within {waited_s} s: {reason}\n  console log: {console}{tail}")]
     SshTimeout { node: String, address: String, waited_s: u64, reason: String, console: String, tail: String },
     #[error(transparent)]
     Provision(#[from] crate::provision::ProvisionError),

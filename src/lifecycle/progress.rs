@@ -23,8 +23,7 @@ impl NodeProgress {
 
     /// A spinner line for `node`.
     pub fn line(&self, node: &str) -> ProgressBar {
-        let style = ProgressStyle::with_template("{spinner} {prefix:<10} {msg} ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let style = ProgressStyle::with_template("{spinner} {prefix:<10} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner());
         let bar = self.multi.add(ProgressBar::new_spinner().with_style(style).with_prefix(node.to_string()));
         bar.enable_steady_tick(Duration::from_millis(120));
         bar

@@ -20,9 +20,7 @@ pub async fn connect_sessions(dir: &LabDir, lab: &ResolvedLab, nodes: &[String],
         let node = lab.node(name).ok_or_else(|| LifecycleError::Other(format!("no node {name} in the plan")))?;
         let target = ssh_target(dir, node);
         connecting.spawn(async move {
-            let session = Session::connect(&target, timeout)
-                .await
-                .map_err(|source| ProvisionError::Ssh { node: target.node.clone(), source })?;
+            let session = Session::connect(&target, timeout).await.map_err(|source| ProvisionError::Ssh { node: target.node.clone(), source })?;
             Ok::<_, LifecycleError>((target.node, Arc::new(session)))
         });
     }

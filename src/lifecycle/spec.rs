@@ -21,11 +21,7 @@ pub fn network_spec(instance: &str, lab: &ResolvedLab) -> NetworkSpec {
         gateway: lab.network.gateway,
         mode: lab.network.mode,
         domain: lab.network.domain.clone(),
-        hosts: lab
-            .nodes
-            .iter()
-            .map(|n| NetworkHost { mac: n.mac.clone(), ip: n.ip, hostname: n.name.clone(), fqdn: n.fqdn.clone() })
-            .collect(),
+        hosts: lab.nodes.iter().map(|n| NetworkHost { mac: n.mac.clone(), ip: n.ip, hostname: n.name.clone(), fqdn: n.fqdn.clone() }).collect(),
     }
 }
 

@@ -24,8 +24,7 @@ pub struct NodeStatus {
 
 /// Ask the provider (never a cache) about every node of the instance.
 pub async fn status(conn: &Connected, instance: &Instance) -> Result<Vec<NodeStatus>, LifecycleError> {
-    let found: HashMap<String, NodeState> =
-        conn.provider.list_nodes(instance.name()).await?.into_iter().map(|n| (n.name, n.state)).collect();
+    let found: HashMap<String, NodeState> = conn.provider.list_nodes(instance.name()).await?.into_iter().map(|n| (n.name, n.state)).collect();
     let mut rows = Vec::new();
     for node in &instance.lab.nodes {
         let expected = node.autostart || instance.state.started_on_demand.contains(&node.name);

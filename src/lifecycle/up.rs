@@ -85,8 +85,7 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
 
     // Which nodes should run: autostart ones (the plan counts spares started on demand as such).
     let wanted: Vec<_> = lab.nodes.iter().filter(|n| n.autostart).collect();
-    let existing: HashMap<String, NodeState> =
-        provider.list_nodes(&dir.name).await?.into_iter().map(|n| (n.name, n.state)).collect();
+    let existing: HashMap<String, NodeState> = provider.list_nodes(&dir.name).await?.into_iter().map(|n| (n.name, n.state)).collect();
     let state_of = |name: &str| existing.get(name).cloned().unwrap_or(NodeState::Missing);
 
     let lines: HashMap<String, indicatif::ProgressBar> = wanted.iter().map(|n| (n.name.clone(), progress.line(&n.name))).collect();

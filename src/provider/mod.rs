@@ -21,30 +21,18 @@ pub use libvirt::accel::{Accel, AccelChoice};
 /// What went wrong talking to the hypervisor.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
-    #[error(
-        "could not connect to libvirt at {uri}: {reason}; is libvirtd running and may you use it? (try `virsh -c {uri} list`)"
-    )]
+    #[error("could not connect to libvirt at {uri}: {reason}; is libvirtd running and may you use it? (try `virsh -c {uri} list`)")]
     Connect { uri: String, reason: String },
-    #[error(
-        "the lab network {cidr} overlaps {conflict}; choose another `network` CIDR in the lab file"
-    )]
+    #[error("the lab network {cidr} overlaps {conflict}; choose another `network` CIDR in the lab file")]
     NetworkOverlap { cidr: Ipv4Net, conflict: String },
     #[error("could not {action} {object}: {reason}")]
-    Backend {
-        action: &'static str,
-        object: String,
-        reason: String,
-    },
+    Backend { action: &'static str, object: String, reason: String },
     #[error("{object} does not exist; create the lab first (`mlab up`)")]
     Missing { object: String },
     #[error("could not create the disk {path}: {reason}")]
     Disk { path: PathBuf, reason: String },
     #[error("{what} {path}: {source}")]
-    Io {
-        what: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { what: &'static str, path: PathBuf, source: std::io::Error },
     #[error("could not build the cloud-init seed: {0}")]
     Seed(#[from] SeedError),
     #[error("{0}")]
@@ -113,16 +101,10 @@ pub struct NodeSpec {
 impl NodeSpec {
     /// The cloud-init seed for this node.
     pub fn seed_config(&self) -> Result<SeedConfig, ProviderError> {
-        let address = Ipv4Net::new(self.ip, self.network.prefix_len()).map_err(|e| {
-            ProviderError::Unsupported(format!("node {} address {}: {e}", self.name, self.ip))
-        })?;
+        let address =
+            Ipv4Net::new(self.ip, self.network.prefix_len()).map_err(|e| ProviderError::Unsupported(format!("node {} address {}: {e}", self.name, self.ip)))?;
         Ok(SeedConfig {
-            instance_id: format!(
-                "mlab-{}-{}-{}",
-                self.lab,
-                self.name,
-                self.mac.replace(':', "")
-            ),
+            instance_id: format!("mlab-{}-{}-{}", self.lab, self.name, self.mac.replace(':', "")),
             hostname: self.hostname.clone(),
             fqdn: self.fqdn.clone(),
             user: self.user.clone(),
@@ -193,12 +175,7 @@ pub trait Provider: Send + Sync {
     async fn create_node(&self, spec: &NodeSpec) -> Result<(), ProviderError>;
     async fn start_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
     /// Ask the guest to shut down (ACPI power button); force it off after `grace`.
-    async fn stop_node(
-        &self,
-        lab: &str,
-        node: &str,
-        grace: Duration,
-    ) -> Result<StopOutcome, ProviderError>;
+    async fn stop_node(&self, lab: &str, node: &str, grace: Duration) -> Result<StopOutcome, ProviderError>;
     /// Force off, undefine, and delete the node's disk and seed; no error if already gone.
     async fn destroy_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
     async fn node_state(&self, lab: &str, node: &str) -> Result<NodeState, ProviderError>;
@@ -206,25 +183,17 @@ pub trait Provider: Send + Sync {
     /// The node's static address, if the node exists.
     async fn node_address(&self, lab: &str, node: &str) -> Result<Option<Ipv4Addr>, ProviderError>;
     /// Where the node's serial console is logged (on the hypervisor host).
-    async fn console_log_path(
-        &self,
-        lab: &str,
-        node: &str,
-    ) -> Result<Option<PathBuf>, ProviderError>;
+    async fn console_log_path(&self, lab: &str, node: &str) -> Result<Option<PathBuf>, ProviderError>;
 }
 
 /// Create several nodes concurrently (disk clones and seeds are independent); the first error
 /// is returned after every creation has finished, so none is left running in the background.
-pub async fn create_nodes(
-    provider: std::sync::Arc<dyn Provider>,
-    specs: Vec<NodeSpec>,
-) -> Result<(), ProviderError> {
+pub async fn create_nodes(provider: std::sync::Arc<dyn Provider>, specs: Vec<NodeSpec>) -> Result<(), ProviderError> {
     let mut creating = tokio::task::JoinSet::new();
     for spec in specs {
         let provider = std::sync::Arc::clone(&provider);
         creating.spawn(async move { provider.create_node(&spec).await });
     }
-    let (_, first_error) =
-        crate::tasks::join_all(creating, |e| ProviderError::Task(e.to_string())).await;
+    let (_, first_error) = crate::tasks::join_all(creating, |e| ProviderError::Task(e.to_string())).await;
     first_error.map_or(Ok(()), Err)
 }

@@ -123,7 +123,13 @@ pub async fn provision(
                     if let Some(steps) = state.steps.get_mut(&ns.node) {
                         steps.remove(&ns.step);
                     }
-                    report.steps.push(StepOutcome { node: ns.node.clone(), step: ns.step.clone(), status: StepStatus::Failed, seconds, note: Some(reason.clone()) });
+                    report.steps.push(StepOutcome {
+                        node: ns.node.clone(),
+                        step: ns.step.clone(),
+                        status: StepStatus::Failed,
+                        seconds,
+                        note: Some(reason.clone()),
+                    });
                     first_failure.get_or_insert(ProvisionError::StepFailed {
                         tail: log_tail(&log, 15),
                         log: log.display().to_string(),
@@ -185,11 +191,7 @@ async fn run_step(session: &Session, ns: &NodeStep, artifacts: &[(String, std::p
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.clone());
         let staged = format!("{stage_dir}/artifact-{file_name}");
         session.upload_file(path, &staged, upload).await.map_err(|e| format!("upload of artifact {name} failed: {e}"))?;
-        install.push(format!(
-            "sudo install -D -m 644 {} {}",
-            shell_quote(&[staged]),
-            shell_quote(&[format!("/var/cache/mlab/artifacts/{file_name}")])
-        ));
+        install.push(format!("sudo install -D -m 644 {} {}", shell_quote(&[staged]), shell_quote(&[format!("/var/cache/mlab/artifacts/{file_name}")])));
     }
     if let Some(script) = &script {
         install.push(format!("sudo bash {}", shell_quote(std::slice::from_ref(script))));

@@ -25,9 +25,10 @@ pub fn environment(provisioners: &Provisioners) -> Result<Environment<'static>, 
     });
     let source = provisioners.clone();
     env.set_loader(move |name| {
-        source.read(name).map(|text| text.map(|t| t.into_owned())).map_err(|e| {
-            minijinja::Error::new(minijinja::ErrorKind::TemplateNotFound, format!("cannot load `{name}`: {e}"))
-        })
+        source
+            .read(name)
+            .map(|text| text.map(|t| t.into_owned()))
+            .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::TemplateNotFound, format!("cannot load `{name}`: {e}")))
     });
     // `shell_quote`: single-quote a value for POSIX sh.
     env.add_filter("shell_quote", |value: String| format!("'{}'", value.replace('\'', r"'\''")));

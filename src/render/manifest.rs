@@ -88,8 +88,7 @@ impl Manifest {
     pub fn load(provisioners: &Provisioners) -> Result<Manifest, RenderError> {
         let origin = provisioners.origin(MANIFEST_FILE);
         let text = provisioners.require(MANIFEST_FILE)?;
-        let mut manifest: Manifest = serde_yaml_ng::from_str(&text)
-            .map_err(|e| RenderError::Manifest { file: origin.clone(), message: e.to_string() })?;
+        let mut manifest: Manifest = serde_yaml_ng::from_str(&text).map_err(|e| RenderError::Manifest { file: origin.clone(), message: e.to_string() })?;
         manifest.check().map_err(|message| RenderError::Manifest { file: origin, message })?;
         manifest.steps.sort_by_key(|s| s.order);
         Ok(manifest)

@@ -102,12 +102,7 @@ impl RenderError {
             message.push_str(&format!("; caused by: {inner}"));
             source = inner.source();
         }
-        RenderError::Template {
-            template: err.name().unwrap_or(fallback_name).to_string(),
-            line: err.line(),
-            node: node.to_string(),
-            message,
-        }
+        RenderError::Template { template: err.name().unwrap_or(fallback_name).to_string(), line: err.line(), node: node.to_string(), message }
     }
 }
 
@@ -147,22 +142,12 @@ fn render_node(env: &Environment<'static>, manifest: &Manifest, lab: &ResolvedLa
             if !condition(env, spec.when.as_deref(), &ctx, &where_file, name)? {
                 continue;
             }
-            let path = env
-                .render_str(&spec.dest, &ctx)
-                .map_err(|e| RenderError::template(&e, &format!("manifest.yaml dest of `{}`", spec.template), name))?;
-            let mode = spec
-                .mode_bits()
-                .map_err(|message| RenderError::Manifest { file: manifest::MANIFEST_FILE.into(), message })?;
+            let path = env.render_str(&spec.dest, &ctx).map_err(|e| RenderError::template(&e, &format!("manifest.yaml dest of `{}`", spec.template), name))?;
+            let mode = spec.mode_bits().map_err(|message| RenderError::Manifest { file: manifest::MANIFEST_FILE.into(), message })?;
             files.push(RenderedFile { content: render(env, &spec.template, &ctx, name)?, path, mode, step: step.name.clone(), run: false });
         }
         if let Some(script) = &step.script {
-            files.push(RenderedFile {
-                path: step.script_dest(),
-                content: render(env, script, &ctx, name)?,
-                mode: 0o755,
-                step: step.name.clone(),
-                run: true,
-            });
+            files.push(RenderedFile { path: step.script_dest(), content: render(env, script, &ctx, name)?, mode: 0o755, step: step.name.clone(), run: true });
         }
         tracing::debug!(node = name, step = %step.name, files = files.len() - before, "rendered step");
     }

@@ -49,26 +49,18 @@ impl Provisioners {
             let path = dir.join(&clean);
             if path.is_file() {
                 tracing::debug!(path = %path.display(), "provisioner file from override directory");
-                return std::fs::read_to_string(&path)
-                    .map(|text| Some(Cow::Owned(text)))
-                    .map_err(|source| RenderError::ReadOverride { path, source });
+                return std::fs::read_to_string(&path).map(|text| Some(Cow::Owned(text))).map_err(|source| RenderError::ReadOverride { path, source });
             }
         }
         match BUILTIN_PROVISIONERS.get_file(&clean) {
             None => Ok(None),
-            Some(file) => file
-                .contents_utf8()
-                .map(|text| Some(Cow::Borrowed(text)))
-                .ok_or_else(|| RenderError::NotUtf8 { file: relative.to_string() }),
+            Some(file) => file.contents_utf8().map(|text| Some(Cow::Borrowed(text))).ok_or_else(|| RenderError::NotUtf8 { file: relative.to_string() }),
         }
     }
 
     /// Like [`read`](Self::read), but a missing file is an error.
     pub fn require(&self, relative: &str) -> Result<Cow<'static, str>, RenderError> {
-        self.read(relative)?.ok_or_else(|| RenderError::MissingFile {
-            file: relative.to_string(),
-            override_dir: self.override_dir.clone(),
-        })
+        self.read(relative)?.ok_or_else(|| RenderError::MissingFile { file: relative.to_string(), override_dir: self.override_dir.clone() })
     }
 
     /// Where `relative` comes from, for messages: the override path or `builtin:relative`.
@@ -95,10 +87,8 @@ impl Provisioners {
     /// The artifact catalog (`artifacts.yaml`) of this set.
     pub fn catalog(&self) -> Result<Catalog, RenderError> {
         let text = self.require(CATALOG_FILE)?;
-        Catalog::parse(&self.origin(CATALOG_FILE), &text).map_err(|diagnostics| RenderError::Catalog {
-            file: self.origin(CATALOG_FILE),
-            diagnostics: diagnostics.to_string(),
-        })
+        Catalog::parse(&self.origin(CATALOG_FILE), &text)
+            .map_err(|diagnostics| RenderError::Catalog { file: self.origin(CATALOG_FILE), diagnostics: diagnostics.to_string() })
     }
 }
 

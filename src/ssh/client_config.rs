@@ -34,11 +34,7 @@ pub fn ssh_config_block(targets: &[SshTarget]) -> String {
 
 /// ssh_config splits arguments on whitespace but honours double quotes.
 fn config_word(word: &str) -> String {
-    if word.is_empty() || word.contains(char::is_whitespace) || word.contains('#') {
-        format!("\"{word}\"")
-    } else {
-        word.to_owned()
-    }
+    if word.is_empty() || word.contains(char::is_whitespace) || word.contains('#') { format!("\"{word}\"") } else { word.to_owned() }
 }
 
 fn config_path(path: &Path) -> String {
@@ -64,10 +60,7 @@ mod tests {
 
     #[test]
     fn renders_one_block_per_node() {
-        let text = ssh_config_block(&[
-            target("master1", "10.0.0.11"),
-            target("agent1", "10.0.0.21"),
-        ]);
+        let text = ssh_config_block(&[target("master1", "10.0.0.11"), target("agent1", "10.0.0.21")]);
         insta::assert_snapshot!(text, @r#"
         Host master1
             HostName 10.0.0.11

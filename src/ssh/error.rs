@@ -30,11 +30,7 @@ pub enum SshError {
         "{path}:{line}: this known_hosts line is not valid ({reason}). \
          Fix or delete the line; mlab can write the file again."
     )]
-    KnownHostsInvalid {
-        path: PathBuf,
-        line: usize,
-        reason: String,
-    },
+    KnownHostsInvalid { path: PathBuf, line: usize, reason: String },
 
     #[error(
         "HOST KEY MISMATCH for node `{node}` at {address}: known_hosts ({known_hosts}) expects \
@@ -56,40 +52,22 @@ pub enum SshError {
          [{names}], so the offered key {offered} cannot be verified. Connection refused. \
          Add the node's key to the lab's known_hosts (mlab does this when it creates the node)."
     )]
-    HostKeyUnknown {
-        node: String,
-        address: String,
-        known_hosts: PathBuf,
-        names: String,
-        offered: String,
-    },
+    HostKeyUnknown { node: String, address: String, known_hosts: PathBuf, names: String, offered: String },
 
     #[error(
         "REVOKED HOST KEY for node `{node}` at {address}: the server offered {offered}, which \
          {known_hosts} marks @revoked. Connection refused; recreate the node."
     )]
-    HostKeyRevoked {
-        node: String,
-        address: String,
-        known_hosts: PathBuf,
-        offered: String,
-    },
+    HostKeyRevoked { node: String, address: String, known_hosts: PathBuf, offered: String },
 
     #[error(
         "gave up connecting to node `{node}` at {address} after waiting {waited:.1?}: {last_error}. \
          Check that the VM is running and finished booting (its console log shows sshd starting), \
          or retry with a longer wait."
     )]
-    Deadline {
-        node: String,
-        address: String,
-        waited: Duration,
-        last_error: String,
-    },
+    Deadline { node: String, address: String, waited: Duration, last_error: String },
 
-    #[error(
-        "SSH to node `{node}` failed while {action}: {source}. Retry; if it persists, check the node's sshd."
-    )]
+    #[error("SSH to node `{node}` failed while {action}: {source}. Retry; if it persists, check the node's sshd.")]
     Protocol {
         node: String,
         action: String,
@@ -104,9 +82,7 @@ pub enum SshError {
     )]
     NoExitStatus { node: String, command: String },
 
-    #[error(
-        "SFTP on node `{node}` failed while {action} {remote_path}: {source}. Check the path and its permissions on the node."
-    )]
+    #[error("SFTP on node `{node}` failed while {action} {remote_path}: {source}. Check the path and its permissions on the node.")]
     Sftp {
         node: String,
         action: &'static str,
@@ -122,9 +98,7 @@ pub enum SshError {
         source: std::io::Error,
     },
 
-    #[error(
-        "the local terminal could not be {action}: {source}. Run the interactive shell from a real terminal."
-    )]
+    #[error("the local terminal could not be {action}: {source}. Run the interactive shell from a real terminal.")]
     Terminal {
         action: &'static str,
         #[source]

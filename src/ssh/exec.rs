@@ -37,24 +37,11 @@ impl Session {
         E: AsyncWrite + Unpin,
     {
         debug!(node = %self.node, cmd, "exec");
-        let mut channel = self
-            .handle
-            .channel_open_session()
-            .await
-            .map_err(|e| self.protocol_error("opening a channel", e))?;
-        channel
-            .exec(true, cmd)
-            .await
-            .map_err(|e| self.protocol_error("starting the command", e))?;
-        channel
-            .eof()
-            .await
-            .map_err(|e| self.protocol_error("closing the command's stdin", e))?;
+        let mut channel = self.handle.channel_open_session().await.map_err(|e| self.protocol_error("opening a channel", e))?;
+        channel.exec(true, cmd).await.map_err(|e| self.protocol_error("starting the command", e))?;
+        channel.eof().await.map_err(|e| self.protocol_error("closing the command's stdin", e))?;
 
-        let output_error = |source| SshError::LocalIo {
-            action: format!("writing the output of `{cmd}` from node `{}`", self.node),
-            source,
-        };
+        let output_error = |source| SshError::LocalIo { action: format!("writing the output of `{cmd}` from node `{}`", self.node), source };
         let mut status = None;
         while let Some(message) = channel.wait().await {
             match message {
@@ -68,11 +55,7 @@ impl Session {
                     stderr.flush().await.map_err(output_error)?;
                 }
                 ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
-                ChannelMsg::ExitSignal {
-                    signal_name,
-                    error_message,
-                    ..
-                } => {
+                ChannelMsg::ExitSignal { signal_name, error_message, .. } => {
                     debug!(node = %self.node, ?signal_name, error_message, "command killed by signal");
                     status = Some(128 + signal_number(&signal_name));
                 }
@@ -80,10 +63,7 @@ impl Session {
                 _ => {}
             }
         }
-        status.ok_or_else(|| SshError::NoExitStatus {
-            node: self.node.clone(),
-            command: cmd.to_owned(),
-        })
+        status.ok_or_else(|| SshError::NoExitStatus { node: self.node.clone(), command: cmd.to_owned() })
     }
 
     /// Run `cmd` like [`Session::exec`] and collect everything it printed.
@@ -91,11 +71,7 @@ impl Session {
         let mut stdout = Vec::new();
         let mut stderr = Vec::new();
         let status = self.exec(cmd, &mut stdout, &mut stderr).await?;
-        Ok(ExecOutput {
-            status,
-            stdout,
-            stderr,
-        })
+        Ok(ExecOutput { status, stdout, stderr })
     }
 }
 

@@ -71,11 +71,7 @@ pub struct KnownHosts {
 impl KnownHosts {
     /// Read and parse a known_hosts file. A missing file is an error: mlab always writes one.
     pub fn load(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).map_err(|source| SshError::KnownHostsUnreadable {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let text = std::fs::read_to_string(path).map_err(|source| SshError::KnownHostsUnreadable { path: path.to_path_buf(), source })?;
         Self::parse(path, &text)
     }
 
@@ -87,11 +83,7 @@ impl KnownHosts {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let invalid = |reason: String| SshError::KnownHostsInvalid {
-                path: path.to_path_buf(),
-                line: index + 1,
-                reason,
-            };
+            let invalid = |reason: String| SshError::KnownHostsInvalid { path: path.to_path_buf(), line: index + 1, reason };
             let mut fields = line.split_whitespace().peekable();
             let marker = match fields.peek().copied() {
                 Some("@revoked") => Marker::Revoked,
@@ -104,29 +96,16 @@ impl KnownHosts {
             if marker != Marker::None {
                 fields.next();
             }
-            let (Some(hosts), Some(key_type), Some(key_base64)) =
-                (fields.next(), fields.next(), fields.next())
-            else {
+            let (Some(hosts), Some(key_type), Some(key_base64)) = (fields.next(), fields.next(), fields.next()) else {
                 return Err(invalid("expected `hosts keytype base64-key`".into()));
             };
-            let key = russh::keys::parse_public_key_base64(key_base64)
-                .map_err(|e| invalid(format!("key does not decode: {e}")))?;
+            let key = russh::keys::parse_public_key_base64(key_base64).map_err(|e| invalid(format!("key does not decode: {e}")))?;
             if key.algorithm().as_str() != key_type {
-                return Err(invalid(format!(
-                    "key type says {key_type} but the key is {}",
-                    key.algorithm().as_str()
-                )));
+                return Err(invalid(format!("key type says {key_type} but the key is {}", key.algorithm().as_str())));
             }
-            entries.push(Entry {
-                marker,
-                patterns: hosts.split(',').map(str::to_owned).collect(),
-                key,
-            });
+            entries.push(Entry { marker, patterns: hosts.split(',').map(str::to_owned).collect(), key });
         }
-        Ok(Self {
-            path: path.to_path_buf(),
-            entries,
-        })
+        Ok(Self { path: path.to_path_buf(), entries })
     }
 
     /// The file this was read from.
@@ -136,20 +115,15 @@ impl KnownHosts {
 
     /// Pinned keys listed for any of `names`.
     pub fn keys_for(&self, names: &[String]) -> Vec<&PublicKey> {
-        self.entries
-            .iter()
-            .filter(|e| e.marker == Marker::None && e.lists_any(names))
-            .map(|e| &e.key)
-            .collect()
+        self.entries.iter().filter(|e| e.marker == Marker::None && e.lists_any(names)).map(|e| &e.key).collect()
     }
 
     /// Decide whether `offered` is the pinned key for a host known by `names`.
     pub fn verify(&self, names: &[String], offered: &PublicKey) -> HostKeyVerdict {
-        let revoked = self.entries.iter().any(|e| {
-            e.marker == Marker::Revoked
-                && e.key.key_data() == offered.key_data()
-                && (e.patterns.iter().any(|p| p == "*") || e.lists_any(names))
-        });
+        let revoked = self
+            .entries
+            .iter()
+            .any(|e| e.marker == Marker::Revoked && e.key.key_data() == offered.key_data() && (e.patterns.iter().any(|p| p == "*") || e.lists_any(names)));
         if revoked {
             return HostKeyVerdict::Revoked;
         }
@@ -159,9 +133,7 @@ impl KnownHosts {
         } else if pinned.iter().any(|k| k.key_data() == offered.key_data()) {
             HostKeyVerdict::Trusted
         } else {
-            HostKeyVerdict::Changed {
-                expected: pinned.into_iter().map(fingerprint).collect(),
-            }
+            HostKeyVerdict::Changed { expected: pinned.into_iter().map(fingerprint).collect() }
         }
     }
 }
@@ -215,28 +187,12 @@ mod tests {
              [127.0.0.1]:2222 ssh-ed25519 {KEY_B}\n@revoked * ssh-ed25519 {KEY_B}\n"
         );
         let kh = KnownHosts::parse(Path::new("kh"), &text).expect("parses");
-        assert_eq!(
-            kh.verify(&names(&["10.0.0.11"]), &key(KEY_A)),
-            HostKeyVerdict::Trusted
-        );
-        assert_eq!(
-            kh.verify(&names(&["x", "master1"]), &key(KEY_A)),
-            HostKeyVerdict::Trusted
-        );
-        assert_eq!(
-            kh.verify(&names(&["10.0.0.11"]), &key(KEY_B)),
-            HostKeyVerdict::Revoked,
-            "revocation wins over everything"
-        );
-        assert_eq!(
-            kh.verify(&names(&["10.0.0.12"]), &key(KEY_A)),
-            HostKeyVerdict::Unknown
-        );
+        assert_eq!(kh.verify(&names(&["10.0.0.11"]), &key(KEY_A)), HostKeyVerdict::Trusted);
+        assert_eq!(kh.verify(&names(&["x", "master1"]), &key(KEY_A)), HostKeyVerdict::Trusted);
+        assert_eq!(kh.verify(&names(&["10.0.0.11"]), &key(KEY_B)), HostKeyVerdict::Revoked, "revocation wins over everything");
+        assert_eq!(kh.verify(&names(&["10.0.0.12"]), &key(KEY_A)), HostKeyVerdict::Unknown);
         // A port-qualified line does not match the bare address.
-        assert_eq!(
-            kh.verify(&names(&["127.0.0.1"]), &key(KEY_A)),
-            HostKeyVerdict::Unknown
-        );
+        assert_eq!(kh.verify(&names(&["127.0.0.1"]), &key(KEY_A)), HostKeyVerdict::Unknown);
     }
 
     #[test]
@@ -244,12 +200,7 @@ mod tests {
         let text = format!("node1 ssh-ed25519 {KEY_A}\n");
         let kh = KnownHosts::parse(Path::new("kh"), &text).expect("parses");
         let verdict = kh.verify(&names(&["node1"]), &key(KEY_B));
-        assert_eq!(
-            verdict,
-            HostKeyVerdict::Changed {
-                expected: vec![fingerprint(&key(KEY_A))]
-            }
-        );
+        assert_eq!(verdict, HostKeyVerdict::Changed { expected: vec![fingerprint(&key(KEY_A))] });
         assert!(fingerprint(&key(KEY_A)).starts_with("SHA256:"));
     }
 
@@ -266,12 +217,10 @@ mod tests {
 
     #[test]
     fn bad_lines_are_reported_with_line_number() {
-        let err = KnownHosts::parse(Path::new("kh"), "# c\nnode1 ssh-ed25519 notbase64!!\n")
-            .expect_err("bad key");
+        let err = KnownHosts::parse(Path::new("kh"), "# c\nnode1 ssh-ed25519 notbase64!!\n").expect_err("bad key");
         let msg = err.to_string();
         assert!(msg.contains("kh:2"), "{msg}");
-        let err = KnownHosts::parse(Path::new("kh"), &format!("node1 ssh-rsa {KEY_A}\n"))
-            .expect_err("type mismatch");
+        let err = KnownHosts::parse(Path::new("kh"), &format!("node1 ssh-rsa {KEY_A}\n")).expect_err("type mismatch");
         assert!(err.to_string().contains("ssh-rsa"), "{err}");
         let err = KnownHosts::parse(Path::new("kh"), "node1\n").expect_err("short line");
         assert!(err.to_string().contains("kh:1"), "{err}");

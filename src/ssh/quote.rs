@@ -11,10 +11,7 @@
 /// everything else is single-quoted (inside single quotes nothing is special except the quote
 /// itself, written as `'\''`). An empty word becomes `''`.
 pub fn shell_quote(args: &[String]) -> String {
-    args.iter()
-        .map(|word| quote_word(word))
-        .collect::<Vec<_>>()
-        .join(" ")
+    args.iter().map(|word| quote_word(word)).collect::<Vec<_>>().join(" ")
 }
 
 fn quote_word(word: &str) -> String {
@@ -36,10 +33,7 @@ mod tests {
 
     #[test]
     fn readable_output_for_common_cases() {
-        assert_eq!(
-            shell_quote(&words(&["sh", "-c", "exit 7"])),
-            "sh -c 'exit 7'"
-        );
+        assert_eq!(shell_quote(&words(&["sh", "-c", "exit 7"])), "sh -c 'exit 7'");
         assert_eq!(shell_quote(&words(&["echo", "it's"])), r"echo 'it'\''s'");
         assert_eq!(shell_quote(&words(&["", "a=b", "/x/y.z"])), "'' a=b /x/y.z");
         assert_eq!(shell_quote(&words(&["$HOME", "*", "~"])), "'$HOME' '*' '~'");
@@ -48,15 +42,8 @@ mod tests {
     /// Run the quoted line through a real `sh` and return the words it printed, one per line.
     fn round_trip_through_sh(args: &[String]) -> Vec<String> {
         let script = format!("printf '%s\\n' {}", shell_quote(args));
-        let output = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(&script)
-            .output()
-            .expect("sh runs");
-        assert!(
-            output.status.success(),
-            "sh failed on {script:?}: {output:?}"
-        );
+        let output = std::process::Command::new("sh").arg("-c").arg(&script).output().expect("sh runs");
+        assert!(output.status.success(), "sh failed on {script:?}: {output:?}");
         let text = String::from_utf8(output.stdout).expect("utf8 back");
         // Split on '\n' only: `str::lines` would also eat a '\r' that ends a word.
         let text = text.strip_suffix('\n').unwrap_or(&text);

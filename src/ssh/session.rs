@@ -29,10 +29,7 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("node", &self.node)
-            .field("address", &self.address)
-            .finish()
+        f.debug_struct("Session").field("node", &self.node).field("address", &self.address).finish()
     }
 }
 
@@ -44,12 +41,7 @@ impl Session {
     /// does not match the lab's known_hosts, or is not listed there, fails at once: waiting
     /// cannot fix it, and accepting it could hand the session to an impostor.
     pub async fn connect(target: &SshTarget, deadline: Duration) -> Result<Session> {
-        let key = russh::keys::load_secret_key(&target.key_path, None).map_err(|source| {
-            SshError::PrivateKey {
-                path: target.key_path.clone(),
-                source,
-            }
-        })?;
+        let key = russh::keys::load_secret_key(&target.key_path, None).map_err(|source| SshError::PrivateKey { path: target.key_path.clone(), source })?;
         let key = Arc::new(key);
         let known_hosts = Arc::new(KnownHosts::load(&target.known_hosts)?);
         let names = target.known_host_names();
@@ -64,19 +56,11 @@ impl Session {
             attempt += 1;
             let remaining = give_up_at.saturating_duration_since(Instant::now());
             let attempt_limit = remaining.min(ATTEMPT_TIMEOUT);
-            let outcome = tokio::time::timeout(
-                attempt_limit,
-                try_connect(target, &key, &known_hosts, &names, config.clone()),
-            )
-            .await;
+            let outcome = tokio::time::timeout(attempt_limit, try_connect(target, &key, &known_hosts, &names, config.clone())).await;
             match outcome {
                 Ok(Ok(handle)) => {
                     info!(node = %target.node, address = %target.address(), attempt, "ssh connected");
-                    return Ok(Session {
-                        handle,
-                        node: target.node.clone(),
-                        address: target.address(),
-                    });
+                    return Ok(Session { handle, node: target.node.clone(), address: target.address() });
                 }
                 Ok(Err(Attempt::Fatal(error))) => return Err(error),
                 Ok(Err(Attempt::Retry(reason))) => last_error = Some(reason),
@@ -109,18 +93,11 @@ impl Session {
 
     /// Close the connection politely. Dropping a `Session` also closes it, less politely.
     pub async fn close(self) -> Result<()> {
-        self.handle
-            .disconnect(russh::Disconnect::ByApplication, "", "en")
-            .await
-            .map_err(|source| self.protocol_error("disconnecting", source))
+        self.handle.disconnect(russh::Disconnect::ByApplication, "", "en").await.map_err(|source| self.protocol_error("disconnecting", source))
     }
 
     pub(super) fn protocol_error(&self, action: &str, source: russh::Error) -> SshError {
-        SshError::Protocol {
-            node: self.node.clone(),
-            action: action.to_owned(),
-            source: Box::new(source),
-        }
+        SshError::Protocol { node: self.node.clone(), action: action.to_owned(), source: Box::new(source) }
     }
 }
 
@@ -139,25 +116,16 @@ async fn try_connect(
     names: &[String],
     config: Arc<client::Config>,
 ) -> Result<client::Handle<PinnedHostKey>, Attempt> {
-    let socket = tokio::net::TcpStream::connect((target.host.as_str(), target.port))
-        .await
-        .map_err(|e| Attempt::Retry(format!("TCP connect: {e}")))?;
+    let socket = tokio::net::TcpStream::connect((target.host.as_str(), target.port)).await.map_err(|e| Attempt::Retry(format!("TCP connect: {e}")))?;
     let _ = socket.set_nodelay(true);
 
     let host_key_problem = Arc::new(Mutex::new(None));
-    let checker = PinnedHostKey {
-        names: names.to_vec(),
-        known_hosts: known_hosts.clone(),
-        problem: host_key_problem.clone(),
-    };
+    let checker = PinnedHostKey { names: names.to_vec(), known_hosts: known_hosts.clone(), problem: host_key_problem.clone() };
     let handshake = client::connect_stream(config, socket, checker).await;
     let mut handle = match handshake {
         Ok(handle) => handle,
         Err(error) => {
-            let problem = host_key_problem
-                .lock()
-                .ok()
-                .and_then(|mut slot| slot.take());
+            let problem = host_key_problem.lock().ok().and_then(|mut slot| slot.take());
             return Err(match problem {
                 Some(problem) => Attempt::Fatal(problem.into_error(target, known_hosts)),
                 None => Attempt::Retry(format!("SSH handshake: {error}")),
@@ -165,11 +133,7 @@ async fn try_connect(
         }
     };
 
-    let hash = handle
-        .best_supported_rsa_hash()
-        .await
-        .map_err(|e| Attempt::Retry(format!("SSH handshake: {e}")))?
-        .flatten();
+    let hash = handle.best_supported_rsa_hash().await.map_err(|e| Attempt::Retry(format!("SSH handshake: {e}")))?.flatten();
     let auth = handle
         .authenticate_publickey(&target.user, PrivateKeyWithHashAlg::new(key.clone(), hash))
         .await
@@ -190,12 +154,7 @@ async fn try_connect(
 fn client_config(pinned: Vec<&PublicKey>) -> client::Config {
     let mut preferred = russh::Preferred::default();
     if !pinned.is_empty() {
-        let wanted: Vec<Algorithm> = preferred
-            .key
-            .iter()
-            .filter(|alg| pinned.iter().any(|k| same_key_type(alg, &k.algorithm())))
-            .cloned()
-            .collect();
+        let wanted: Vec<Algorithm> = preferred.key.iter().filter(|alg| pinned.iter().any(|k| same_key_type(alg, &k.algorithm()))).cloned().collect();
         if !wanted.is_empty() {
             preferred.key = Cow::Owned(wanted);
         }
@@ -233,26 +192,11 @@ impl HostKeyProblem {
         let known_hosts = known_hosts.path().to_path_buf();
         let offered = self.offered;
         match self.verdict {
-            HostKeyVerdict::Changed { expected } => SshError::HostKeyChanged {
-                node,
-                address,
-                known_hosts,
-                expected: expected.join(" or "),
-                offered,
-            },
-            HostKeyVerdict::Revoked => SshError::HostKeyRevoked {
-                node,
-                address,
-                known_hosts,
-                offered,
-            },
-            HostKeyVerdict::Unknown | HostKeyVerdict::Trusted => SshError::HostKeyUnknown {
-                node,
-                address,
-                known_hosts,
-                names: target.known_host_names().join(", "),
-                offered,
-            },
+            HostKeyVerdict::Changed { expected } => SshError::HostKeyChanged { node, address, known_hosts, expected: expected.join(" or "), offered },
+            HostKeyVerdict::Revoked => SshError::HostKeyRevoked { node, address, known_hosts, offered },
+            HostKeyVerdict::Unknown | HostKeyVerdict::Trusted => {
+                SshError::HostKeyUnknown { node, address, known_hosts, names: target.known_host_names().join(", "), offered }
+            }
         }
     }
 }
@@ -267,10 +211,7 @@ pub(super) struct PinnedHostKey {
 impl client::Handler for PinnedHostKey {
     type Error = russh::Error;
 
-    async fn check_server_key(
-        &mut self,
-        server_key: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
+    async fn check_server_key(&mut self, server_key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         // A certificate is judged by the key it certifies: we pin keys, we trust no CA.
         let key = match server_key {
             PublicKeyOrCertificate::PublicKey { key, .. } => key.clone(),
@@ -282,10 +223,7 @@ impl client::Handler for PinnedHostKey {
             return Ok(true);
         }
         if let Ok(mut slot) = self.problem.lock() {
-            *slot = Some(HostKeyProblem {
-                verdict,
-                offered: fingerprint(&key),
-            });
+            *slot = Some(HostKeyProblem { verdict, offered: fingerprint(&key) });
         }
         Ok(false)
     }

@@ -17,34 +17,17 @@ impl Session {
         let mut size = TerminalSize::query().unwrap_or(TerminalSize::FALLBACK);
         let term = std::env::var("TERM").ok().filter(|t| !t.is_empty());
         let term = term.as_deref().unwrap_or("xterm-256color");
-        let mut channel = self
-            .handle
-            .channel_open_session()
-            .await
-            .map_err(|e| self.protocol_error("opening a channel", e))?;
-        channel
-            .request_pty(true, term, size.cols.into(), size.rows.into(), 0, 0, &[])
-            .await
-            .map_err(|e| self.protocol_error("requesting a terminal", e))?;
-        channel
-            .request_shell(true)
-            .await
-            .map_err(|e| self.protocol_error("starting the shell", e))?;
+        let mut channel = self.handle.channel_open_session().await.map_err(|e| self.protocol_error("opening a channel", e))?;
+        channel.request_pty(true, term, size.cols.into(), size.rows.into(), 0, 0, &[]).await.map_err(|e| self.protocol_error("requesting a terminal", e))?;
+        channel.request_shell(true).await.map_err(|e| self.protocol_error("starting the shell", e))?;
 
-        let mut resized =
-            signal(SignalKind::window_change()).map_err(|source| SshError::Terminal {
-                action: "watched for resizes",
-                source,
-            })?;
+        let mut resized = signal(SignalKind::window_change()).map_err(|source| SshError::Terminal { action: "watched for resizes", source })?;
         // Order matters for restoring: stdin flags are dropped before raw mode is left.
         let _raw_mode = RawMode::enable_if_terminal()?;
         let mut stdin = LocalStdin::open()?;
         let mut stdout = tokio::io::stdout();
         let mut stderr = tokio::io::stderr();
-        let local_io = |action: &str, source| SshError::LocalIo {
-            action: action.to_owned(),
-            source,
-        };
+        let local_io = |action: &str, source| SshError::LocalIo { action: action.to_owned(), source };
 
         let mut buf = vec![0u8; 4096];
         let mut stdin_open = true;
@@ -91,9 +74,6 @@ impl Session {
                 }
             }
         }
-        status.ok_or_else(|| SshError::NoExitStatus {
-            node: self.node.clone(),
-            command: "interactive shell".into(),
-        })
+        status.ok_or_else(|| SshError::NoExitStatus { node: self.node.clone(), command: "interactive shell".into() })
     }
 }

@@ -26,21 +26,13 @@ pub struct SshTarget {
 impl SshTarget {
     /// `host:port` as used in messages (IPv6 addresses get brackets).
     pub fn address(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        if self.host.contains(':') { format!("[{}]:{}", self.host, self.port) } else { format!("{}:{}", self.host, self.port) }
     }
 
     /// The names a known_hosts line may list for this target, in OpenSSH's spelling.
     pub fn known_host_names(&self) -> Vec<String> {
         // Same spelling as OpenSSH, so `ssh` with the generated config agrees with us.
-        let mut names = if self.port == 22 {
-            vec![self.host.clone()]
-        } else {
-            vec![format!("[{}]:{}", self.host, self.port)]
-        };
+        let mut names = if self.port == 22 { vec![self.host.clone()] } else { vec![format!("[{}]:{}", self.host, self.port)] };
         names.extend(self.host_key_aliases.iter().cloned());
         names
     }

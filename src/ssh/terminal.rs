@@ -48,10 +48,7 @@ impl RawMode {
         if !std::io::stdin().is_terminal() {
             return Ok(None);
         }
-        crossterm::terminal::enable_raw_mode().map_err(|source| SshError::Terminal {
-            action: "switched to raw mode",
-            source,
-        })?;
+        crossterm::terminal::enable_raw_mode().map_err(|source| SshError::Terminal { action: "switched to raw mode", source })?;
         Ok(Some(RawMode { _private: () }))
     }
 }
@@ -72,10 +69,7 @@ impl Drop for RawMode {
 /// original flags restored on drop). Regular files cannot be polled, but reading them never
 /// blocks for long, so they use tokio's reader.
 pub(super) enum LocalStdin {
-    Polled {
-        fd: AsyncFd<BorrowedFd<'static>>,
-        original_flags: libc::c_int,
-    },
+    Polled { fd: AsyncFd<BorrowedFd<'static>>, original_flags: libc::c_int },
     Blocking(Stdin),
 }
 
@@ -89,14 +83,7 @@ impl LocalStdin {
             return Ok(LocalStdin::Blocking(tokio::io::stdin()));
         }
         // SAFETY: sets a flag on a valid descriptor; restored in Drop.
-        if unsafe {
-            libc::fcntl(
-                fd.as_raw_fd(),
-                libc::F_SETFL,
-                original_flags | libc::O_NONBLOCK,
-            )
-        } < 0
-        {
+        if unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, original_flags | libc::O_NONBLOCK) } < 0 {
             return Ok(LocalStdin::Blocking(tokio::io::stdin()));
         }
         // SAFETY: fd 0 stays open and refers to the same file description for the process's
@@ -119,13 +106,8 @@ impl LocalStdin {
                 let mut ready = fd.readable().await?;
                 let result = ready.try_io(|fd| {
                     // SAFETY: buf is valid for buf.len() bytes; fd is open.
-                    let n =
-                        unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-                    if n < 0 {
-                        Err(std::io::Error::last_os_error())
-                    } else {
-                        Ok(n as usize)
-                    }
+                    let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+                    if n < 0 { Err(std::io::Error::last_os_error()) } else { Ok(n as usize) }
                 });
                 if let Ok(result) = result {
                     return result;
@@ -153,14 +135,8 @@ mod tests {
         let last = TerminalSize { cols: 80, rows: 24 };
         assert_eq!(resize_to_forward(last, Some(last)), None);
         assert_eq!(resize_to_forward(last, None), None);
-        assert_eq!(
-            resize_to_forward(last, Some(TerminalSize { cols: 0, rows: 24 })),
-            None
-        );
-        let bigger = TerminalSize {
-            cols: 120,
-            rows: 40,
-        };
+        assert_eq!(resize_to_forward(last, Some(TerminalSize { cols: 0, rows: 24 })), None);
+        let bigger = TerminalSize { cols: 120, rows: 40 };
         assert_eq!(resize_to_forward(last, Some(bigger)), Some(bigger));
     }
 }

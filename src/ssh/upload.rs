@@ -20,108 +20,55 @@ pub struct UploadOptions {
 
 impl Default for UploadOptions {
     fn default() -> Self {
-        Self {
-            mode: 0o644,
-            create_parents: false,
-        }
+        Self { mode: 0o644, create_parents: false }
     }
 }
 
 impl Session {
     /// Write `data` to `remote_path` on the node, replacing any existing file.
-    pub async fn upload_bytes(
-        &self,
-        data: &[u8],
-        remote_path: &str,
-        options: UploadOptions,
-    ) -> Result<()> {
+    pub async fn upload_bytes(&self, data: &[u8], remote_path: &str, options: UploadOptions) -> Result<()> {
         self.upload_reader(data, remote_path, options).await
     }
 
     /// Copy the local file `local_path` to `remote_path` on the node, streaming it.
-    pub async fn upload_file(
-        &self,
-        local_path: &Path,
-        remote_path: &str,
-        options: UploadOptions,
-    ) -> Result<()> {
+    pub async fn upload_file(&self, local_path: &Path, remote_path: &str, options: UploadOptions) -> Result<()> {
         let file = tokio::fs::File::open(local_path)
             .await
-            .map_err(|source| SshError::LocalIo {
-                action: format!("opening {} for upload", local_path.display()),
-                source,
-            })?;
+            .map_err(|source| SshError::LocalIo { action: format!("opening {} for upload", local_path.display()), source })?;
         self.upload_reader(file, remote_path, options).await
     }
 
-    async fn upload_reader<R: AsyncRead + Unpin>(
-        &self,
-        mut source: R,
-        remote_path: &str,
-        options: UploadOptions,
-    ) -> Result<()> {
+    async fn upload_reader<R: AsyncRead + Unpin>(&self, mut source: R, remote_path: &str, options: UploadOptions) -> Result<()> {
         debug!(node = %self.node, remote_path, mode = format!("{:o}", options.mode), "upload");
         let sftp = self.open_sftp(remote_path).await?;
         if options.create_parents {
             self.create_parents(&sftp, remote_path).await?;
         }
-        let sftp_error = |action, source| SshError::Sftp {
-            node: self.node.clone(),
-            action,
-            remote_path: remote_path.to_owned(),
-            source,
-        };
-        let permissions = FileAttributes {
-            permissions: Some(options.mode),
-            ..FileAttributes::empty()
-        };
+        let sftp_error = |action, source| SshError::Sftp { node: self.node.clone(), action, remote_path: remote_path.to_owned(), source };
+        let permissions = FileAttributes { permissions: Some(options.mode), ..FileAttributes::empty() };
         let mut file = sftp
-            .open_with_flags_and_attributes(
-                remote_path,
-                OpenFlags::CREATE | OpenFlags::TRUNCATE | OpenFlags::WRITE,
-                permissions.clone(),
-            )
+            .open_with_flags_and_attributes(remote_path, OpenFlags::CREATE | OpenFlags::TRUNCATE | OpenFlags::WRITE, permissions.clone())
             .await
             .map_err(|e| sftp_error("creating", e))?;
-        let io_error = |e: std::io::Error| {
-            sftp_error(
-                "writing",
-                russh_sftp::client::error::Error::IO(e.to_string()),
-            )
-        };
-        tokio::io::copy(&mut source, &mut file)
-            .await
-            .map_err(io_error)?;
+        let io_error = |e: std::io::Error| sftp_error("writing", russh_sftp::client::error::Error::IO(e.to_string()));
+        tokio::io::copy(&mut source, &mut file).await.map_err(io_error)?;
         file.flush().await.map_err(io_error)?;
         // The create mode went through the remote umask and is ignored for existing files.
-        file.set_metadata(permissions)
-            .await
-            .map_err(|e| sftp_error("setting the mode of", e))?;
+        file.set_metadata(permissions).await.map_err(|e| sftp_error("setting the mode of", e))?;
         file.close().await.map_err(io_error)?;
-        sftp.close()
-            .await
-            .map_err(|e| sftp_error("finishing the upload of", e))?;
+        sftp.close().await.map_err(|e| sftp_error("finishing the upload of", e))?;
         Ok(())
     }
 
     async fn open_sftp(&self, remote_path: &str) -> Result<SftpSession> {
-        let channel = self
-            .handle
-            .channel_open_session()
-            .await
-            .map_err(|e| self.protocol_error("opening a channel for SFTP", e))?;
-        channel
-            .request_subsystem(true, "sftp")
-            .await
-            .map_err(|e| self.protocol_error("starting the SFTP subsystem", e))?;
-        SftpSession::new(channel.into_stream())
-            .await
-            .map_err(|source| SshError::Sftp {
-                node: self.node.clone(),
-                action: "starting SFTP to upload",
-                remote_path: remote_path.to_owned(),
-                source,
-            })
+        let channel = self.handle.channel_open_session().await.map_err(|e| self.protocol_error("opening a channel for SFTP", e))?;
+        channel.request_subsystem(true, "sftp").await.map_err(|e| self.protocol_error("starting the SFTP subsystem", e))?;
+        SftpSession::new(channel.into_stream()).await.map_err(|source| SshError::Sftp {
+            node: self.node.clone(),
+            action: "starting SFTP to upload",
+            remote_path: remote_path.to_owned(),
+            source,
+        })
     }
 
     /// `mkdir -p` of the directory holding `remote_path`.
@@ -129,11 +76,7 @@ impl Session {
         let Some((parent, _)) = remote_path.rsplit_once('/') else {
             return Ok(()); // relative name in the login directory
         };
-        let mut prefix = if remote_path.starts_with('/') {
-            String::from("/")
-        } else {
-            String::new()
-        };
+        let mut prefix = if remote_path.starts_with('/') { String::from("/") } else { String::new() };
         for component in parent.split('/').filter(|c| !c.is_empty()) {
             prefix.push_str(component);
             let exists = sftp.try_exists(prefix.as_str()).await;
@@ -143,12 +86,7 @@ impl Session {
                 if let Err(source) = created
                     && !matches!(sftp.try_exists(prefix.as_str()).await, Ok(true))
                 {
-                    return Err(SshError::Sftp {
-                        node: self.node.clone(),
-                        action: "creating the directory",
-                        remote_path: prefix,
-                        source,
-                    });
+                    return Err(SshError::Sftp { node: self.node.clone(), action: "creating the directory", remote_path: prefix, source });
                 }
             }
             prefix.push('/');

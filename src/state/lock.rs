@@ -46,13 +46,7 @@ impl LabLock {
         if let Some(holder) = held.get(&path) {
             return Err(StateError::Locked { lab: dir.name.clone(), holder: format!("{holder}; wait for it to finish") });
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| StateError::io("open", &path, e))?;
+        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(|e| StateError::io("open", &path, e))?;
         if let Err(e) = set_record_lock(&file) {
             if matches!(e.raw_os_error(), Some(libc::EAGAIN) | Some(libc::EACCES)) {
                 let mut holder = String::new();
@@ -142,7 +136,8 @@ mod tests {
         let _held = LabLock::acquire(&dir, "mlab up").unwrap();
         // flock(1) conflicts with nothing here; probe with a record lock from python3, which
         // the host has (a child process holds its own record-lock owner).
-        let probe = "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)\n print('free')\nexcept OSError:\n print('held')\n";
+        let probe =
+            "import fcntl,sys\nf=open(sys.argv[1],'r+')\ntry:\n fcntl.lockf(f, fcntl.LOCK_EX|fcntl.LOCK_NB)\n print('free')\nexcept OSError:\n print('held')\n";
         let out = std::process::Command::new("python3").arg("-c").arg(probe).arg(dir.lock_file()).output().expect("python3");
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "held");
     }

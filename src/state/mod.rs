@@ -66,9 +66,11 @@ impl LabState {
     pub fn load(dir: &LabDir) -> Result<Option<LabState>, StateError> {
         let path = dir.state_file();
         match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
-                .map_err(|source| StateError::Corrupt { lab: dir.name.clone(), path: path.display().to_string(), source }),
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|source| StateError::Corrupt {
+                lab: dir.name.clone(),
+                path: path.display().to_string(),
+                source,
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(StateError::io("read", &path, e)),
         }
@@ -88,11 +90,8 @@ impl LabState {
 /// Labs that have a directory on this host, sorted.
 pub fn known_labs(root: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(root) else { return Vec::new() };
-    let mut names: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("state.json").is_file())
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .collect();
+    let mut names: Vec<String> =
+        entries.filter_map(|e| e.ok()).filter(|e| e.path().join("state.json").is_file()).filter_map(|e| e.file_name().to_str().map(str::to_string)).collect();
     names.sort();
     names
 }

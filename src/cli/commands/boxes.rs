@@ -64,13 +64,7 @@ pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             } else {
                 let mut t = table(&["BOX", "SIZE", "SOURCE", "PACKAGES", "CREATED"]);
                 for b in &boxes {
-                    t.add_row([
-                        b.name.clone(),
-                        format!("{} MiB", b.size / (1024 * 1024)),
-                        b.source.clone(),
-                        b.packages.join(" "),
-                        b.created.clone(),
-                    ]);
+                    t.add_row([b.name.clone(), format!("{} MiB", b.size / (1024 * 1024)), b.source.clone(), b.packages.join(" "), b.created.clone()]);
                 }
                 println!("{t}");
             }

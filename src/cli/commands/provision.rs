@@ -41,9 +41,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         let sessions = lifecycle::connect_sessions(&instance.dir, &instance.lab, &nodes, Duration::from_secs(60)).await.map_err(lifecycle_failure)?;
         let opts = ProvisionOptions { force: args.force, nodes, step: args.step.clone() };
         let lab = instance.lab.clone();
-        lifecycle::provision_lab(&instance.dir, &mut instance.state, &lab, &ctx.provisioners(), &sessions, &opts, &progress)
-            .await
-            .map_err(lifecycle_failure)
+        lifecycle::provision_lab(&instance.dir, &mut instance.state, &lab, &ctx.provisioners(), &sessions, &opts, &progress).await.map_err(lifecycle_failure)
     })??;
     if args.json {
         print_json(&report)?;

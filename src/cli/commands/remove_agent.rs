@@ -32,10 +32,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         if !confirm(args.yes, &what)? {
             return Ok(None);
         }
-        lifecycle::remove_agent(&conn, &ctx.library, &catalog, &instance, &args.node, &ctx.provisioners(), &progress)
-            .await
-            .map(Some)
-            .map_err(lifecycle_failure)
+        lifecycle::remove_agent(&conn, &ctx.library, &catalog, &instance, &args.node, &ctx.provisioners(), &progress).await.map(Some).map_err(lifecycle_failure)
     })??;
     match report {
         None => println!("kept {}", args.node),

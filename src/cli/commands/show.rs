@@ -2,7 +2,6 @@
 
 use std::process::ExitCode;
 
-
 use crate::cli::{Context, Failure, print_json, table};
 
 /// Show a lab's resolved topology: nodes, roles, addresses, resources
@@ -22,13 +21,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         return Ok(ExitCode::SUCCESS);
     }
     println!("{}: {}", lab.name, lab.description);
-    println!(
-        "network {} ({}), domain {}, box {}",
-        lab.network.cidr,
-        lab.network.mode.name(),
-        lab.network.domain,
-        lab.box_name
-    );
+    println!("network {} ({}), domain {}, box {}", lab.network.cidr, lab.network.mode.name(), lab.network.domain, lab.box_name);
     let mut table = table(&["NODE", "ROLES", "IP", "CPUS", "MEMORY", "AUTOSTART"]);
     for n in &lab.nodes {
         let roles: Vec<&str> = n.roles.iter().map(|r| r.name()).collect();

@@ -51,24 +51,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
 /// On a terminal, choose among the running nodes; elsewhere, say to name one.
 async fn pick_running_node(conn: &lifecycle::Connected, instance: &lifecycle::Instance) -> Result<String, Failure> {
     let nodes = conn.provider.list_nodes(instance.name()).await.map_err(|e| lifecycle_failure(e.into()))?;
-    let running: Vec<String> = instance
-        .lab
-        .nodes
-        .iter()
-        .filter(|n| nodes.iter().any(|i| i.name == n.name && i.state == NodeState::Running))
-        .map(|n| n.name.clone())
-        .collect();
+    let running: Vec<String> =
+        instance.lab.nodes.iter().filter(|n| nodes.iter().any(|i| i.name == n.name && i.state == NodeState::Running)).map(|n| n.name.clone()).collect();
     if running.is_empty() {
         return Err(lifecycle_failure(LifecycleError::Other(format!("no node of lab `{}` is running; `mlab up` starts them", instance.name()))));
     }
     if !std::io::stdin().is_terminal() {
         return Err(anyhow::anyhow!("name the node: `mlab ssh NODE` (running: {})", running.join(", ")).into());
     }
-    let picked = dialoguer::Select::new()
-        .with_prompt("Which node?")
-        .items(&running)
-        .default(0)
-        .interact()
-        .map_err(|e| anyhow::anyhow!("no node chosen: {e}"))?;
+    let picked =
+        dialoguer::Select::new().with_prompt("Which node?").items(&running).default(0).interact().map_err(|e| anyhow::anyhow!("no node chosen: {e}"))?;
     Ok(running[picked].clone())
 }

@@ -10,17 +10,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 /// What the user asked for (`--accel`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Default,
-    clap::ValueEnum,
-    serde::Serialize,
-    serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Accel {
     /// KVM if it really works here, else TCG.
@@ -53,17 +43,11 @@ pub fn choose(requested: Accel, local: bool) -> AccelChoice {
         Accel::Tcg => AccelChoice { kvm: false, notice: None },
         Accel::Auto if !local => AccelChoice {
             kvm: false,
-            notice: Some(
-                "cannot probe KVM on a remote libvirt host; using TCG software emulation (pass --accel kvm if KVM works there)"
-                    .to_string(),
-            ),
+            notice: Some("cannot probe KVM on a remote libvirt host; using TCG software emulation (pass --accel kvm if KVM works there)".to_string()),
         },
         Accel::Auto => match probe_kvm(Path::new("/dev/kvm"), Path::new("/proc/cpuinfo")) {
             Ok(()) => AccelChoice { kvm: true, notice: None },
-            Err(why) => AccelChoice {
-                kvm: false,
-                notice: Some(format!("KVM not usable here ({why}); using TCG software emulation — expect ~30 s boots")),
-            },
+            Err(why) => AccelChoice { kvm: false, notice: Some(format!("KVM not usable here ({why}); using TCG software emulation — expect ~30 s boots")) },
         },
     }
 }
@@ -73,8 +57,7 @@ pub fn probe_kvm(device: &Path, cpuinfo: &Path) -> Result<(), String> {
     if !device.exists() {
         return Err(format!("no {}", device.display()));
     }
-    let flags = std::fs::read_to_string(cpuinfo)
-        .map_err(|e| format!("cannot read {}: {e}", cpuinfo.display()))?;
+    let flags = std::fs::read_to_string(cpuinfo).map_err(|e| format!("cannot read {}: {e}", cpuinfo.display()))?;
     if !cpu_has_virtualization(&flags) {
         return Err("no vmx/svm".to_string());
     }
@@ -102,31 +85,21 @@ fn probe_kvm_api(device: &Path, timeout: Duration) -> Result<(), String> {
     std::thread::spawn(move || {
         let _ = tx.send(kvm_api_works(&device));
     });
-    rx.recv_timeout(timeout)
-        .unwrap_or_else(|_| Err(format!("KVM did not answer within {} s", timeout.as_secs())))
+    rx.recv_timeout(timeout).unwrap_or_else(|_| Err(format!("KVM did not answer within {} s", timeout.as_secs())))
 }
 
 fn kvm_api_works(device: &Path) -> Result<(), String> {
     use std::os::fd::AsRawFd;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(device)
-        .map_err(|e| format!("cannot open {}: {e}", device.display()))?;
+    let file = std::fs::OpenOptions::new().read(true).write(true).open(device).map_err(|e| format!("cannot open {}: {e}", device.display()))?;
     // SAFETY: plain ioctls on a file descriptor we own, with integer arguments only.
     let version = unsafe { libc::ioctl(file.as_raw_fd(), KVM_GET_API_VERSION as _, 0) };
     if version != KVM_API_VERSION {
-        return Err(format!(
-            "KVM API version {version}, expected {KVM_API_VERSION}"
-        ));
+        return Err(format!("KVM API version {version}, expected {KVM_API_VERSION}"));
     }
     // SAFETY: as above; a non-negative result is a new VM file descriptor we then close.
     let vm_fd = unsafe { libc::ioctl(file.as_raw_fd(), KVM_CREATE_VM as _, 0) };
     if vm_fd < 0 {
-        return Err(format!(
-            "KVM_CREATE_VM failed: {}",
-            std::io::Error::last_os_error()
-        ));
+        return Err(format!("KVM_CREATE_VM failed: {}", std::io::Error::last_os_error()));
     }
     // SAFETY: vm_fd was just returned to us and is closed exactly once.
     unsafe { libc::close(vm_fd) };
@@ -139,34 +112,23 @@ mod tests {
 
     #[test]
     fn detects_vmx_and_svm_only_in_flags_lines() {
-        assert!(cpu_has_virtualization(
-            "processor: 0\nflags\t\t: fpu vme vmx sse\n"
-        ));
+        assert!(cpu_has_virtualization("processor: 0\nflags\t\t: fpu vme vmx sse\n"));
         assert!(cpu_has_virtualization("flags\t\t: fpu svm\n"));
         assert!(!cpu_has_virtualization("flags\t\t: fpu vme sse avx\n"));
-        assert!(!cpu_has_virtualization(
-            "model name: vmx svm lookalike\nflags: fpu\n"
-        ));
+        assert!(!cpu_has_virtualization("model name: vmx svm lookalike\nflags: fpu\n"));
     }
 
     #[test]
     fn explicit_choice_wins() {
         assert!(choose(Accel::Kvm, true).kvm);
-        assert_eq!(
-            choose(Accel::Tcg, true),
-            AccelChoice {
-                kvm: false,
-                notice: None
-            }
-        );
+        assert_eq!(choose(Accel::Tcg, true), AccelChoice { kvm: false, notice: None });
         assert_eq!(choose(Accel::Tcg, true).domain_type(), "qemu");
     }
 
     #[test]
     fn missing_device_means_tcg() {
         let dir = tempfile::tempdir().expect("tmp");
-        let err =
-            probe_kvm(&dir.path().join("kvm"), Path::new("/proc/cpuinfo")).expect_err("no device");
+        let err = probe_kvm(&dir.path().join("kvm"), Path::new("/proc/cpuinfo")).expect_err("no device");
         assert!(err.contains("no "), "{err}");
     }
 

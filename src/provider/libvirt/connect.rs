@@ -10,10 +10,7 @@ pub const DEFAULT_URI: &str = "qemu:///system";
 
 /// Open a connection. Blocking: call from `spawn_blocking`.
 pub fn open(uri: &str) -> Result<Connect, ProviderError> {
-    Connect::open(Some(uri)).map_err(|e| ProviderError::Connect {
-        uri: uri.to_string(),
-        reason: e.message().to_string(),
-    })
+    Connect::open(Some(uri)).map_err(|e| ProviderError::Connect { uri: uri.to_string(), reason: e.message().to_string() })
 }
 
 /// True when the URI names this machine (`qemu:///system`, `qemu:///session`, `test:///default`),
@@ -44,25 +41,14 @@ pub fn bridge_name(lab: &str) -> String {
 }
 
 /// The error text of a libvirt call, for [`ProviderError::Backend`].
-pub fn backend(
-    action: &'static str,
-    object: impl Into<String>,
-    error: virt::error::Error,
-) -> ProviderError {
-    ProviderError::Backend {
-        action,
-        object: object.into(),
-        reason: error.message().to_string(),
-    }
+pub fn backend(action: &'static str, object: impl Into<String>, error: virt::error::Error) -> ProviderError {
+    ProviderError::Backend { action, object: object.into(), reason: error.message().to_string() }
 }
 
 /// True if a libvirt error means "no such domain/network".
 pub fn is_not_found(error: &virt::error::Error) -> bool {
     use virt::error::ErrorNumber;
-    matches!(
-        error.code(),
-        virt::enumutil::Enum::Known(ErrorNumber::NoDomain | ErrorNumber::NoNetwork)
-    )
+    matches!(error.code(), virt::enumutil::Enum::Known(ErrorNumber::NoDomain | ErrorNumber::NoNetwork))
 }
 
 #[cfg(test)]

@@ -28,115 +28,71 @@ fn path_str(path: &std::path::Path) -> String {
 }
 
 fn write_domain(w: &mut XmlWriter, spec: &NodeSpec, accel: &AccelChoice) -> XmlResult {
-    w.create_element("domain")
-        .with_attribute(("type", accel.domain_type()))
-        .write_inner_content(|w| {
-            text_element(w, "name", &[], &domain_name(&spec.lab, &spec.name))?;
-            text_element(
-                w,
-                "title",
-                &[],
-                &format!("mlab lab {} node {}", spec.lab, spec.name),
-            )?;
-            w.create_element("metadata").write_inner_content(|w| {
-                empty_element(
-                    w,
-                    "mlab:node",
-                    &[
-                        ("xmlns:mlab", METADATA_NS),
-                        ("lab", &spec.lab),
-                        ("node", &spec.name),
-                        ("ip", &spec.ip.to_string()),
-                    ],
-                )
-            })?;
-            text_element(
-                w,
-                "memory",
-                &[("unit", "MiB")],
-                &spec.memory_mib.to_string(),
-            )?;
-            text_element(w, "vcpu", &[], &spec.cpus.to_string())?;
-            w.create_element("os").write_inner_content(|w| {
-                text_element(w, "type", &[("arch", "x86_64")], "hvm")?;
-                match (&spec.box_image.kernel, &spec.box_image.meta.cmdline) {
-                    (Some(kernel), cmdline) => {
-                        text_element(w, "kernel", &[], &path_str(kernel))?;
-                        if let Some(initrd) = &spec.box_image.initrd {
-                            text_element(w, "initrd", &[], &path_str(initrd))?;
-                        }
-                        let cmdline = cmdline
-                            .as_deref()
-                            .unwrap_or("root=/dev/vda rw console=ttyS0 net.ifnames=0");
-                        text_element(w, "cmdline", &[], cmdline)?;
+    w.create_element("domain").with_attribute(("type", accel.domain_type())).write_inner_content(|w| {
+        text_element(w, "name", &[], &domain_name(&spec.lab, &spec.name))?;
+        text_element(w, "title", &[], &format!("mlab lab {} node {}", spec.lab, spec.name))?;
+        w.create_element("metadata").write_inner_content(|w| {
+            empty_element(w, "mlab:node", &[("xmlns:mlab", METADATA_NS), ("lab", &spec.lab), ("node", &spec.name), ("ip", &spec.ip.to_string())])
+        })?;
+        text_element(w, "memory", &[("unit", "MiB")], &spec.memory_mib.to_string())?;
+        text_element(w, "vcpu", &[], &spec.cpus.to_string())?;
+        w.create_element("os").write_inner_content(|w| {
+            text_element(w, "type", &[("arch", "x86_64")], "hvm")?;
+            match (&spec.box_image.kernel, &spec.box_image.meta.cmdline) {
+                (Some(kernel), cmdline) => {
+                    text_element(w, "kernel", &[], &path_str(kernel))?;
+                    if let Some(initrd) = &spec.box_image.initrd {
+                        text_element(w, "initrd", &[], &path_str(initrd))?;
                     }
-                    (None, _) => empty_element(w, "boot", &[("dev", "hd")])?,
+                    let cmdline = cmdline.as_deref().unwrap_or("root=/dev/vda rw console=ttyS0 net.ifnames=0");
+                    text_element(w, "cmdline", &[], cmdline)?;
                 }
-                Ok(())
-            })?;
-            w.create_element("features").write_inner_content(|w| {
-                empty_element(w, "acpi", &[])?;
-                empty_element(w, "apic", &[])
-            })?;
-            if accel.kvm {
-                empty_element(w, "cpu", &[("mode", "host-passthrough")])?;
+                (None, _) => empty_element(w, "boot", &[("dev", "hd")])?,
             }
-            empty_element(w, "clock", &[("offset", "utc")])?;
-            text_element(w, "on_poweroff", &[], "destroy")?;
-            text_element(w, "on_reboot", &[], "restart")?;
-            text_element(w, "on_crash", &[], "destroy")?;
-            w.create_element("devices")
-                .write_inner_content(|w| write_devices(w, spec))?;
             Ok(())
         })?;
+        w.create_element("features").write_inner_content(|w| {
+            empty_element(w, "acpi", &[])?;
+            empty_element(w, "apic", &[])
+        })?;
+        if accel.kvm {
+            empty_element(w, "cpu", &[("mode", "host-passthrough")])?;
+        }
+        empty_element(w, "clock", &[("offset", "utc")])?;
+        text_element(w, "on_poweroff", &[], "destroy")?;
+        text_element(w, "on_reboot", &[], "restart")?;
+        text_element(w, "on_crash", &[], "destroy")?;
+        w.create_element("devices").write_inner_content(|w| write_devices(w, spec))?;
+        Ok(())
+    })?;
     Ok(())
 }
 
 fn write_devices(w: &mut XmlWriter, spec: &NodeSpec) -> XmlResult {
-    w.create_element("disk")
-        .with_attributes([("type", "file"), ("device", "disk")])
-        .write_inner_content(|w| {
-            empty_element(
-                w,
-                "driver",
-                &[("name", "qemu"), ("type", "qcow2"), ("discard", "unmap")],
-            )?;
-            empty_element(w, "source", &[("file", &path_str(&spec.disk_path))])?;
-            empty_element(w, "target", &[("dev", "vda"), ("bus", "virtio")])
-        })?;
+    w.create_element("disk").with_attributes([("type", "file"), ("device", "disk")]).write_inner_content(|w| {
+        empty_element(w, "driver", &[("name", "qemu"), ("type", "qcow2"), ("discard", "unmap")])?;
+        empty_element(w, "source", &[("file", &path_str(&spec.disk_path))])?;
+        empty_element(w, "target", &[("dev", "vda"), ("bus", "virtio")])
+    })?;
     // The seed is a virtio disk, not a cdrom: the Debian cloud kernel has no AHCI driver.
-    w.create_element("disk")
-        .with_attributes([("type", "file"), ("device", "disk")])
-        .write_inner_content(|w| {
-            empty_element(w, "driver", &[("name", "qemu"), ("type", "raw")])?;
-            empty_element(w, "source", &[("file", &path_str(&spec.seed_path))])?;
-            empty_element(w, "target", &[("dev", "vdb"), ("bus", "virtio")])?;
-            empty_element(w, "readonly", &[])
-        })?;
-    w.create_element("interface")
-        .with_attribute(("type", "network"))
-        .write_inner_content(|w| {
-            empty_element(w, "mac", &[("address", &spec.mac.to_ascii_lowercase())])?;
-            empty_element(w, "source", &[("network", &network_name(&spec.lab))])?;
-            empty_element(w, "model", &[("type", "virtio")])
-        })?;
+    w.create_element("disk").with_attributes([("type", "file"), ("device", "disk")]).write_inner_content(|w| {
+        empty_element(w, "driver", &[("name", "qemu"), ("type", "raw")])?;
+        empty_element(w, "source", &[("file", &path_str(&spec.seed_path))])?;
+        empty_element(w, "target", &[("dev", "vdb"), ("bus", "virtio")])?;
+        empty_element(w, "readonly", &[])
+    })?;
+    w.create_element("interface").with_attribute(("type", "network")).write_inner_content(|w| {
+        empty_element(w, "mac", &[("address", &spec.mac.to_ascii_lowercase())])?;
+        empty_element(w, "source", &[("network", &network_name(&spec.lab))])?;
+        empty_element(w, "model", &[("type", "virtio")])
+    })?;
     // A pty serial (so `virsh console` works) whose output virtlogd also writes to a file.
-    w.create_element("serial")
-        .with_attribute(("type", "pty"))
-        .write_inner_content(|w| {
-            empty_element(
-                w,
-                "log",
-                &[("file", &path_str(&spec.console_log)), ("append", "off")],
-            )?;
-            empty_element(w, "target", &[("port", "0")])
-        })?;
+    w.create_element("serial").with_attribute(("type", "pty")).write_inner_content(|w| {
+        empty_element(w, "log", &[("file", &path_str(&spec.console_log)), ("append", "off")])?;
+        empty_element(w, "target", &[("port", "0")])
+    })?;
     // Entropy for sshd and cloud-init early in boot; TCG guests otherwise wait for it.
-    w.create_element("rng")
-        .with_attribute(("model", "virtio"))
-        .write_inner_content(|w| {
-            text_element(w, "backend", &[("model", "random")], "/dev/urandom")
-        })?;
+    w.create_element("rng").with_attribute(("model", "virtio")).write_inner_content(|w| text_element(w, "backend", &[("model", "random")], "/dev/urandom"))?;
     empty_element(w, "memballoon", &[("model", "none")])
 }
 
@@ -154,9 +110,7 @@ pub struct DomainFacts {
 /// Read [`DomainFacts`] from a domain's XML; `None` if the domain is not mlab's.
 pub fn domain_facts(xml: &str) -> Option<DomainFacts> {
     let doc = roxmltree::Document::parse(xml).ok()?;
-    let marker = doc
-        .descendants()
-        .find(|n| n.tag_name().namespace() == Some(METADATA_NS) && n.tag_name().name() == "node")?;
+    let marker = doc.descendants().find(|n| n.tag_name().namespace() == Some(METADATA_NS) && n.tag_name().name() == "node")?;
     let disk_files = doc
         .descendants()
         .filter(|n| n.has_tag_name("disk") && n.attribute("type") == Some("file"))
@@ -168,9 +122,7 @@ pub fn domain_facts(xml: &str) -> Option<DomainFacts> {
         .descendants()
         .filter(|n| n.has_tag_name("serial"))
         .flat_map(|serial| serial.children())
-        .find(|c| {
-            c.has_tag_name("log") || (c.has_tag_name("source") && c.attribute("path").is_some())
-        })
+        .find(|c| c.has_tag_name("log") || (c.has_tag_name("source") && c.attribute("path").is_some()))
         .and_then(|c| c.attribute("file").or_else(|| c.attribute("path")))
         .map(PathBuf::from);
     Some(DomainFacts {

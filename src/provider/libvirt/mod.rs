@@ -29,19 +29,13 @@ use virt::enumutil::Enum;
 use self::accel::{Accel, AccelChoice};
 use self::connect::{backend, domain_name, is_local_uri, is_not_found, network_name};
 use self::domain_xml::{DomainFacts, domain_facts};
-use crate::provider::{
-    NetworkSpec, NodeInfo, NodeSpec, NodeState, Provider, ProviderError, StopOutcome,
-};
+use crate::provider::{NetworkSpec, NodeInfo, NodeSpec, NodeState, Provider, ProviderError, StopOutcome};
 
 /// The URI to use: the explicit one (`--connect`), else `$MLAB_LIBVIRT_URI`, else `qemu:///system`.
 pub fn resolve_uri(explicit: Option<&str>) -> String {
     explicit
         .map(str::to_string)
-        .or_else(|| {
-            std::env::var("MLAB_LIBVIRT_URI")
-                .ok()
-                .filter(|v| !v.is_empty())
-        })
+        .or_else(|| std::env::var("MLAB_LIBVIRT_URI").ok().filter(|v| !v.is_empty()))
         .unwrap_or_else(|| connect::DEFAULT_URI.to_string())
 }
 
@@ -68,12 +62,7 @@ impl LibvirtProvider {
         .await
         .map_err(|e| ProviderError::Task(e.to_string()))??;
         tracing::debug!(uri, kvm = accel.kvm, "connected to libvirt");
-        Ok(LibvirtProvider {
-            uri: uri.to_string(),
-            local,
-            accel,
-            conn: Arc::new(conn),
-        })
+        Ok(LibvirtProvider { uri: uri.to_string(), local, accel, conn: Arc::new(conn) })
     }
 
     pub fn uri(&self) -> &str {
@@ -92,24 +81,16 @@ impl LibvirtProvider {
         F: FnOnce(&Connect) -> Result<T, ProviderError> + Send + 'static,
     {
         let conn = Arc::clone(&self.conn);
-        tokio::task::spawn_blocking(move || f(&conn))
-            .await
-            .map_err(|e| ProviderError::Task(e.to_string()))?
+        tokio::task::spawn_blocking(move || f(&conn)).await.map_err(|e| ProviderError::Task(e.to_string()))?
     }
 
     /// The node's domain and what mlab recorded in it, or `None` if there is no such domain.
-    async fn lookup_node(
-        &self,
-        lab: &str,
-        node: &str,
-    ) -> Result<Option<DomainFacts>, ProviderError> {
+    async fn lookup_node(&self, lab: &str, node: &str) -> Result<Option<DomainFacts>, ProviderError> {
         let name = domain_name(lab, node);
         self.blocking(move |conn| match lookup_domain(conn, &name)? {
             None => Ok(None),
             Some(domain) => {
-                let xml = domain
-                    .xml_desc(0)
-                    .map_err(|e| backend("read the XML of", name.clone(), e))?;
+                let xml = domain.xml_desc(0).map_err(|e| backend("read the XML of", name.clone(), e))?;
                 Ok(domain_facts(&xml))
             }
         })
@@ -125,10 +106,7 @@ fn lookup_domain(conn: &Connect, name: &str) -> Result<Option<Domain>, ProviderE
     }
 }
 
-fn lookup_network(
-    conn: &Connect,
-    name: &str,
-) -> Result<Option<virt::network::Network>, ProviderError> {
+fn lookup_network(conn: &Connect, name: &str) -> Result<Option<virt::network::Network>, ProviderError> {
     match conn.lookup_network_by_name(name) {
         Ok(network) => Ok(Some(network)),
         Err(e) if is_not_found(&e) => Ok(None),
@@ -150,31 +128,20 @@ fn map_state(state: Enum<DomainState, u32>) -> NodeState {
 }
 
 fn domain_state(domain: &Domain, name: &str) -> Result<NodeState, ProviderError> {
-    let (state, _reason) = domain
-        .state()
-        .map_err(|e| backend("read the state of", name, e))?;
+    let (state, _reason) = domain.state().map_err(|e| backend("read the state of", name, e))?;
     Ok(map_state(state))
 }
 
 /// The `(name, IPv4 ranges)` of every libvirt network except `skip`.
-fn existing_network_ranges(
-    conn: &Connect,
-    skip: &str,
-) -> Result<Vec<(String, Vec<ipnet::Ipv4Net>)>, ProviderError> {
-    let networks = conn
-        .list_all_networks(0)
-        .map_err(|e| backend("list", "libvirt networks", e))?;
+fn existing_network_ranges(conn: &Connect, skip: &str) -> Result<Vec<(String, Vec<ipnet::Ipv4Net>)>, ProviderError> {
+    let networks = conn.list_all_networks(0).map_err(|e| backend("list", "libvirt networks", e))?;
     let mut ranges = Vec::new();
     for network in networks {
-        let name = network
-            .name()
-            .map_err(|e| backend("read the name of", "a libvirt network", e))?;
+        let name = network.name().map_err(|e| backend("read the name of", "a libvirt network", e))?;
         if name == skip {
             continue;
         }
-        let xml = network
-            .xml_desc(0)
-            .map_err(|e| backend("read the XML of", name.clone(), e))?;
+        let xml = network.xml_desc(0).map_err(|e| backend("read the XML of", name.clone(), e))?;
         ranges.push((name, network_xml::ipv4_ranges(&xml)));
     }
     Ok(ranges)
@@ -183,19 +150,12 @@ fn existing_network_ranges(
 #[async_trait::async_trait]
 impl Provider for LibvirtProvider {
     fn describe(&self) -> String {
-        format!(
-            "libvirt {} ({})",
-            self.uri,
-            if self.accel.kvm { "KVM" } else { "TCG" }
-        )
+        format!("libvirt {} ({})", self.uri, if self.accel.kvm { "KVM" } else { "TCG" })
     }
 
     async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), ProviderError> {
         let name = network_name(&spec.lab);
-        if !spec.cidr.contains(&spec.gateway)
-            || spec.gateway == spec.cidr.network()
-            || spec.gateway == spec.cidr.broadcast()
-        {
+        if !spec.cidr.contains(&spec.gateway) || spec.gateway == spec.cidr.network() || spec.gateway == spec.cidr.broadcast() {
             return Err(ProviderError::Unsupported(format!(
                 "the gateway {} is not a host address of the lab network {}; pick one inside it (usually .1)",
                 spec.gateway, spec.cidr
@@ -206,30 +166,21 @@ impl Provider for LibvirtProvider {
         let local = self.local;
         self.blocking(move |conn| {
             if let Some(network) = lookup_network(conn, &name)? {
-                if !network
-                    .is_active()
-                    .map_err(|e| backend("check", name.clone(), e))?
-                {
-                    network
-                        .create()
-                        .map_err(|e| backend("start", name.clone(), e))?;
+                if !network.is_active().map_err(|e| backend("check", name.clone(), e))? {
+                    network.create().map_err(|e| backend("start", name.clone(), e))?;
                 }
                 return Ok(());
             }
             let networks = existing_network_ranges(conn, &name)?;
             let routes = if local {
-                std::fs::read_to_string("/proc/net/route")
-                    .map(|text| overlap::parse_proc_net_route(&text))
-                    .unwrap_or_default()
+                std::fs::read_to_string("/proc/net/route").map(|text| overlap::parse_proc_net_route(&text)).unwrap_or_default()
             } else {
                 Vec::new()
             };
             if let Some(conflict) = overlap::find_conflict(&cidr, &networks, &routes) {
                 return Err(ProviderError::NetworkOverlap { cidr, conflict });
             }
-            let network = conn
-                .define_network_xml(&xml)
-                .map_err(|e| backend("define", name.clone(), e))?;
+            let network = conn.define_network_xml(&xml).map_err(|e| backend("define", name.clone(), e))?;
             if let Err(e) = network.create() {
                 let _ = network.undefine();
                 return Err(backend("start", name, e));
@@ -242,8 +193,7 @@ impl Provider for LibvirtProvider {
 
     async fn network_exists(&self, lab: &str) -> Result<bool, ProviderError> {
         let name = network_name(lab);
-        self.blocking(move |conn| Ok(lookup_network(conn, &name)?.is_some()))
-            .await
+        self.blocking(move |conn| Ok(lookup_network(conn, &name)?.is_some())).await
     }
 
     async fn destroy_network(&self, lab: &str) -> Result<(), ProviderError> {
@@ -252,21 +202,11 @@ impl Provider for LibvirtProvider {
             let Some(network) = lookup_network(conn, &name)? else {
                 return Ok(());
             };
-            if network
-                .is_active()
-                .map_err(|e| backend("check", name.clone(), e))?
-            {
-                network
-                    .destroy()
-                    .map_err(|e| backend("stop", name.clone(), e))?;
+            if network.is_active().map_err(|e| backend("check", name.clone(), e))? {
+                network.destroy().map_err(|e| backend("stop", name.clone(), e))?;
             }
-            if network
-                .is_persistent()
-                .map_err(|e| backend("check", name.clone(), e))?
-            {
-                network
-                    .undefine()
-                    .map_err(|e| backend("undefine", name.clone(), e))?;
+            if network.is_persistent().map_err(|e| backend("check", name.clone(), e))? {
+                network.undefine().map_err(|e| backend("undefine", name.clone(), e))?;
             }
             tracing::info!(network = %name, "removed lab network");
             Ok(())
@@ -295,16 +235,9 @@ impl Provider for LibvirtProvider {
         disk::remove_if_exists(&spec.disk_path).await?;
         disk::create_linked_clone(&spec.box_image.disk, &spec.disk_path, spec.disk_gib).await?;
         let defined = async {
-            tokio::task::spawn_blocking(move || seed.write_image(&seed_path))
-                .await
-                .map_err(|e| ProviderError::Task(e.to_string()))??;
+            tokio::task::spawn_blocking(move || seed.write_image(&seed_path)).await.map_err(|e| ProviderError::Task(e.to_string()))??;
             let domain_name = name.clone();
-            self.blocking(move |conn| {
-                conn.define_domain_xml(&xml)
-                    .map(|_| ())
-                    .map_err(|e| backend("define", domain_name, e))
-            })
-            .await
+            self.blocking(move |conn| conn.define_domain_xml(&xml).map(|_| ()).map_err(|e| backend("define", domain_name, e))).await
         }
         .await;
         if let Err(e) = defined {
@@ -320,34 +253,21 @@ impl Provider for LibvirtProvider {
     async fn start_node(&self, lab: &str, node: &str) -> Result<(), ProviderError> {
         let name = domain_name(lab, node);
         self.blocking(move |conn| {
-            let domain = lookup_domain(conn, &name)?.ok_or_else(|| ProviderError::Missing {
-                object: name.clone(),
-            })?;
-            if !domain
-                .is_active()
-                .map_err(|e| backend("check", name.clone(), e))?
-            {
-                domain
-                    .create()
-                    .map_err(|e| backend("start", name.clone(), e))?;
+            let domain = lookup_domain(conn, &name)?.ok_or_else(|| ProviderError::Missing { object: name.clone() })?;
+            if !domain.is_active().map_err(|e| backend("check", name.clone(), e))? {
+                domain.create().map_err(|e| backend("start", name.clone(), e))?;
             }
             Ok(())
         })
         .await
     }
 
-    async fn stop_node(
-        &self,
-        lab: &str,
-        node: &str,
-        grace: Duration,
-    ) -> Result<StopOutcome, ProviderError> {
+    async fn stop_node(&self, lab: &str, node: &str, grace: Duration) -> Result<StopOutcome, ProviderError> {
         let name = domain_name(lab, node);
         let started = Instant::now();
-        let asked =
-            {
-                let name = name.clone();
-                self.blocking(move |conn| {
+        let asked = {
+            let name = name.clone();
+            self.blocking(move |conn| {
                 let Some(domain) = lookup_domain(conn, &name)? else { return Ok(false) };
                 if !domain.is_active().map_err(|e| backend("check", name.clone(), e))? {
                     return Ok(false);
@@ -359,15 +279,12 @@ impl Provider for LibvirtProvider {
                 Ok(true)
             })
             .await?
-            };
+        };
         if !asked {
             return Ok(StopOutcome::AlreadyStopped);
         }
         while started.elapsed() < grace {
-            if matches!(
-                self.node_state(lab, node).await?,
-                NodeState::Stopped | NodeState::Missing
-            ) {
+            if matches!(self.node_state(lab, node).await?, NodeState::Stopped | NodeState::Missing) {
                 tracing::debug!(domain = %name, secs = started.elapsed().as_secs_f64(), "guest shut down");
                 return Ok(StopOutcome::ShutDown);
             }
@@ -376,13 +293,9 @@ impl Provider for LibvirtProvider {
         tracing::info!(domain = %name, grace_s = grace.as_secs(), "guest did not shut down in time; forcing it off");
         self.blocking(move |conn| {
             if let Some(domain) = lookup_domain(conn, &name)?
-                && domain
-                    .is_active()
-                    .map_err(|e| backend("check", name.clone(), e))?
+                && domain.is_active().map_err(|e| backend("check", name.clone(), e))?
             {
-                domain
-                    .destroy()
-                    .map_err(|e| backend("force off", name.clone(), e))?;
+                domain.destroy().map_err(|e| backend("force off", name.clone(), e))?;
             }
             Ok(StopOutcome::ForcedOff)
         })
@@ -397,24 +310,12 @@ impl Provider for LibvirtProvider {
                 let Some(domain) = lookup_domain(conn, &name)? else {
                     return Ok(None);
                 };
-                let xml = domain
-                    .xml_desc(0)
-                    .map_err(|e| backend("read the XML of", name.clone(), e))?;
-                if domain
-                    .is_active()
-                    .map_err(|e| backend("check", name.clone(), e))?
-                {
-                    domain
-                        .destroy()
-                        .map_err(|e| backend("force off", name.clone(), e))?;
+                let xml = domain.xml_desc(0).map_err(|e| backend("read the XML of", name.clone(), e))?;
+                if domain.is_active().map_err(|e| backend("check", name.clone(), e))? {
+                    domain.destroy().map_err(|e| backend("force off", name.clone(), e))?;
                 }
-                if domain
-                    .is_persistent()
-                    .map_err(|e| backend("check", name.clone(), e))?
-                {
-                    domain
-                        .undefine()
-                        .map_err(|e| backend("undefine", name.clone(), e))?;
+                if domain.is_persistent().map_err(|e| backend("check", name.clone(), e))? {
+                    domain.undefine().map_err(|e| backend("undefine", name.clone(), e))?;
                 }
                 tracing::info!(domain = %name, "removed node");
                 Ok(domain_facts(&xml))
@@ -444,26 +345,16 @@ impl Provider for LibvirtProvider {
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError> {
         let lab = lab.to_string();
         self.blocking(move |conn| {
-            let domains = conn
-                .list_all_domains(0)
-                .map_err(|e| backend("list", "libvirt domains", e))?;
+            let domains = conn.list_all_domains(0).map_err(|e| backend("list", "libvirt domains", e))?;
             let mut nodes = Vec::new();
             for domain in domains {
-                let name = domain
-                    .name()
-                    .map_err(|e| backend("read the name of", "a domain", e))?;
+                let name = domain.name().map_err(|e| backend("read the name of", "a domain", e))?;
                 if !name.starts_with("mlab-") {
                     continue;
                 }
-                let xml = domain
-                    .xml_desc(0)
-                    .map_err(|e| backend("read the XML of", name.clone(), e))?;
+                let xml = domain.xml_desc(0).map_err(|e| backend("read the XML of", name.clone(), e))?;
                 if let Some(facts) = domain_facts(&xml).filter(|f| f.lab == lab) {
-                    nodes.push(NodeInfo {
-                        name: facts.node,
-                        state: domain_state(&domain, &name)?,
-                        ip: facts.ip,
-                    });
+                    nodes.push(NodeInfo { name: facts.node, state: domain_state(&domain, &name)?, ip: facts.ip });
                 }
             }
             nodes.sort_by(|a, b| a.name.cmp(&b.name));
@@ -476,14 +367,7 @@ impl Provider for LibvirtProvider {
         Ok(self.lookup_node(lab, node).await?.and_then(|f| f.ip))
     }
 
-    async fn console_log_path(
-        &self,
-        lab: &str,
-        node: &str,
-    ) -> Result<Option<PathBuf>, ProviderError> {
-        Ok(self
-            .lookup_node(lab, node)
-            .await?
-            .and_then(|f| f.console_log))
+    async fn console_log_path(&self, lab: &str, node: &str) -> Result<Option<PathBuf>, ProviderError> {
+        Ok(self.lookup_node(lab, node).await?.and_then(|f| f.console_log))
     }
 }

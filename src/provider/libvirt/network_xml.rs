@@ -12,11 +12,7 @@ use crate::provider::{NetworkMode, NetworkSpec, ProviderError};
 /// reservations and DNS names for every node, NAT forwarding only in `nat` mode.
 pub fn network_xml(spec: &NetworkSpec) -> Result<String, ProviderError> {
     let mut w = new_writer();
-    write_network(&mut w, spec).map_err(|e| ProviderError::Backend {
-        action: "write the XML of",
-        object: network_name(&spec.lab),
-        reason: e.to_string(),
-    })?;
+    write_network(&mut w, spec).map_err(|e| ProviderError::Backend { action: "write the XML of", object: network_name(&spec.lab), reason: e.to_string() })?;
     Ok(finish(w))
 }
 
@@ -25,15 +21,7 @@ fn write_network(w: &mut XmlWriter, spec: &NetworkSpec) -> XmlResult {
     let gateway = spec.gateway.to_string();
     w.create_element("network").write_inner_content(|w| {
         text_element(w, "name", &[], &network_name(&spec.lab))?;
-        empty_element(
-            w,
-            "bridge",
-            &[
-                ("name", &bridge_name(&spec.lab)),
-                ("stp", "on"),
-                ("delay", "0"),
-            ],
-        )?;
+        empty_element(w, "bridge", &[("name", &bridge_name(&spec.lab)), ("stp", "on"), ("delay", "0")])?;
         if spec.mode == NetworkMode::Nat {
             empty_element(w, "forward", &[("mode", "nat")])?;
         }
@@ -45,38 +33,26 @@ fn write_network(w: &mut XmlWriter, spec: &NetworkSpec) -> XmlResult {
         if !spec.hosts.is_empty() {
             w.create_element("dns").write_inner_content(|w| {
                 for host in &spec.hosts {
-                    w.create_element("host")
-                        .with_attribute(("ip", host.ip.to_string().as_str()))
-                        .write_inner_content(|w| {
-                            text_element(w, "hostname", &[], &host.fqdn)?;
-                            text_element(w, "hostname", &[], &host.hostname)
-                        })?;
+                    w.create_element("host").with_attribute(("ip", host.ip.to_string().as_str())).write_inner_content(|w| {
+                        text_element(w, "hostname", &[], &host.fqdn)?;
+                        text_element(w, "hostname", &[], &host.hostname)
+                    })?;
                 }
                 Ok(())
             })?;
         }
-        w.create_element("ip")
-            .with_attributes([("address", gateway.as_str()), ("netmask", netmask.as_str())])
-            .write_inner_content(|w| {
-                if spec.hosts.is_empty() {
-                    return Ok(());
+        w.create_element("ip").with_attributes([("address", gateway.as_str()), ("netmask", netmask.as_str())]).write_inner_content(|w| {
+            if spec.hosts.is_empty() {
+                return Ok(());
+            }
+            w.create_element("dhcp").write_inner_content(|w| {
+                for host in &spec.hosts {
+                    empty_element(w, "host", &[("mac", &host.mac.to_ascii_lowercase()), ("ip", &host.ip.to_string()), ("name", &host.hostname)])?;
                 }
-                w.create_element("dhcp").write_inner_content(|w| {
-                    for host in &spec.hosts {
-                        empty_element(
-                            w,
-                            "host",
-                            &[
-                                ("mac", &host.mac.to_ascii_lowercase()),
-                                ("ip", &host.ip.to_string()),
-                                ("name", &host.hostname),
-                            ],
-                        )?;
-                    }
-                    Ok(())
-                })?;
                 Ok(())
             })?;
+            Ok(())
+        })?;
         Ok(())
     })?;
     Ok(())
@@ -133,45 +109,26 @@ mod tests {
         let child = |name: &str| root.children().find(|n| n.has_tag_name(name));
         assert_eq!(child("name").and_then(|n| n.text()), Some("mlab-demo"));
         assert!(child("forward").is_none(), "isolated must not forward");
-        let bridge = child("bridge")
-            .and_then(|n| n.attribute("name"))
-            .expect("bridge");
+        let bridge = child("bridge").and_then(|n| n.attribute("name")).expect("bridge");
         assert!(bridge.len() <= 15);
-        assert_eq!(
-            child("domain").and_then(|n| n.attribute("name")),
-            Some("demo.test")
-        );
+        assert_eq!(child("domain").and_then(|n| n.attribute("name")), Some("demo.test"));
         let ip = child("ip").expect("ip");
         assert_eq!(ip.attribute("address"), Some("192.168.124.1"));
         assert_eq!(ip.attribute("netmask"), Some("255.255.255.0"));
-        let host = ip
-            .descendants()
-            .find(|n| n.has_tag_name("host"))
-            .expect("dhcp host");
+        let host = ip.descendants().find(|n| n.has_tag_name("host")).expect("dhcp host");
         assert_eq!(host.attribute("mac"), Some("52:54:00:aa:00:0b"));
         assert_eq!(host.attribute("ip"), Some("192.168.124.11"));
         assert_eq!(host.attribute("name"), Some("master1"));
-        let dns_names: Vec<&str> = child("dns")
-            .expect("dns")
-            .descendants()
-            .filter(|n| n.has_tag_name("hostname"))
-            .filter_map(|n| n.text())
-            .collect();
+        let dns_names: Vec<&str> = child("dns").expect("dns").descendants().filter(|n| n.has_tag_name("hostname")).filter_map(|n| n.text()).collect();
         assert_eq!(dns_names, ["master1.demo.test", "master1"]);
-        assert_eq!(
-            ipv4_ranges(&xml),
-            vec!["192.168.124.0/24".parse::<Ipv4Net>().expect("net")]
-        );
+        assert_eq!(ipv4_ranges(&xml), vec!["192.168.124.0/24".parse::<Ipv4Net>().expect("net")]);
     }
 
     #[test]
     fn nat_network_forwards() {
         let xml = network_xml(&spec(NetworkMode::Nat)).expect("xml");
         let doc = roxmltree::Document::parse(&xml).expect("parse");
-        let forward = doc
-            .descendants()
-            .find(|n| n.has_tag_name("forward"))
-            .expect("forward");
+        let forward = doc.descendants().find(|n| n.has_tag_name("forward")).expect("forward");
         assert_eq!(forward.attribute("mode"), Some("nat"));
     }
 
@@ -181,10 +138,7 @@ mod tests {
         s.domain = "a'b\"<c>&".into();
         let xml = network_xml(&s).expect("xml");
         let doc = roxmltree::Document::parse(&xml).expect("still well-formed");
-        let domain = doc
-            .descendants()
-            .find(|n| n.has_tag_name("domain"))
-            .expect("domain");
+        let domain = doc.descendants().find(|n| n.has_tag_name("domain")).expect("domain");
         assert_eq!(domain.attribute("name"), Some("a'b\"<c>&"));
     }
 

@@ -33,10 +33,7 @@ pub fn parse_proc_net_route(text: &str) -> Vec<HostRoute> {
                 return None;
             }
             let destination = Ipv4Net::new(destination, prefix).ok()?.trunc();
-            Some(HostRoute {
-                interface: interface.to_string(),
-                destination,
-            })
+            Some(HostRoute { interface: interface.to_string(), destination })
         })
         .filter(|r| r.interface != "lo")
         .collect()
@@ -48,20 +45,13 @@ pub fn overlaps(a: &Ipv4Net, b: &Ipv4Net) -> bool {
 }
 
 /// The first conflict, described for an error message, or `None`.
-pub fn find_conflict(
-    cidr: &Ipv4Net,
-    networks: &[(String, Vec<Ipv4Net>)],
-    routes: &[HostRoute],
-) -> Option<String> {
+pub fn find_conflict(cidr: &Ipv4Net, networks: &[(String, Vec<Ipv4Net>)], routes: &[HostRoute]) -> Option<String> {
     for (name, ranges) in networks {
         if let Some(range) = ranges.iter().find(|r| overlaps(cidr, r)) {
             return Some(format!("libvirt network '{name}' ({range})"));
         }
     }
-    routes
-        .iter()
-        .find(|r| overlaps(cidr, &r.destination))
-        .map(|r| format!("host route {} on {}", r.destination, r.interface))
+    routes.iter().find(|r| overlaps(cidr, &r.destination)).map(|r| format!("host route {} on {}", r.destination, r.interface))
 }
 
 #[cfg(test)]
@@ -77,28 +67,15 @@ mod tests {
     #[test]
     fn parses_routes_without_default() {
         let routes = parse_proc_net_route(ROUTES);
-        let shown: Vec<String> = routes
-            .iter()
-            .map(|r| format!("{} {}", r.interface, r.destination))
-            .collect();
-        assert_eq!(
-            shown,
-            [
-                "eth0 192.168.0.0/24",
-                "virbr0 192.168.122.0/24",
-                "docker0 172.17.0.0/16"
-            ]
-        );
+        let shown: Vec<String> = routes.iter().map(|r| format!("{} {}", r.interface, r.destination)).collect();
+        assert_eq!(shown, ["eth0 192.168.0.0/24", "virbr0 192.168.122.0/24", "docker0 172.17.0.0/16"]);
     }
 
     #[test]
     fn finds_route_conflicts() {
         let routes = parse_proc_net_route(ROUTES);
         let cidr: Ipv4Net = "172.17.3.0/24".parse().expect("net");
-        assert_eq!(
-            find_conflict(&cidr, &[], &routes),
-            Some("host route 172.17.0.0/16 on docker0".into())
-        );
+        assert_eq!(find_conflict(&cidr, &[], &routes), Some("host route 172.17.0.0/16 on docker0".into()));
         let free: Ipv4Net = "192.168.124.0/24".parse().expect("net");
         assert_eq!(find_conflict(&free, &[], &routes), None);
     }
@@ -106,14 +83,8 @@ mod tests {
     #[test]
     fn libvirt_networks_are_checked_first() {
         let cidr: Ipv4Net = "10.0.0.0/8".parse().expect("net");
-        let nets = vec![(
-            "other".to_string(),
-            vec!["10.20.0.0/16".parse().expect("net")],
-        )];
-        assert_eq!(
-            find_conflict(&cidr, &nets, &[]),
-            Some("libvirt network 'other' (10.20.0.0/16)".into())
-        );
+        let nets = vec![("other".to_string(), vec!["10.20.0.0/16".parse().expect("net")])];
+        assert_eq!(find_conflict(&cidr, &nets, &[]), Some("libvirt network 'other' (10.20.0.0/16)".into()));
     }
 
     #[test]

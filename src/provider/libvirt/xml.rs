@@ -17,22 +17,13 @@ pub fn finish(writer: XmlWriter) -> String {
 }
 
 /// `<name attrs>text</name>`.
-pub fn text_element(
-    w: &mut XmlWriter,
-    name: &str,
-    attrs: &[(&str, &str)],
-    text: &str,
-) -> XmlResult {
-    w.create_element(name)
-        .with_attributes(attrs.iter().copied())
-        .write_text_content(BytesText::new(text))?;
+pub fn text_element(w: &mut XmlWriter, name: &str, attrs: &[(&str, &str)], text: &str) -> XmlResult {
+    w.create_element(name).with_attributes(attrs.iter().copied()).write_text_content(BytesText::new(text))?;
     Ok(())
 }
 
 /// `<name attrs/>`.
 pub fn empty_element(w: &mut XmlWriter, name: &str, attrs: &[(&str, &str)]) -> XmlResult {
-    w.create_element(name)
-        .with_attributes(attrs.iter().copied())
-        .write_empty()?;
+    w.create_element(name).with_attributes(attrs.iter().copied()).write_empty()?;
     Ok(())
 }

@@ -8,7 +8,7 @@ fn load_text(text: &str) -> Result<lab::ResolvedLab, lab::Diagnostics> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.yaml");
     std::fs::write(&path, text).unwrap();
-    let catalog = Catalog::parse("artifacts.yaml", include_str!("../provisioners/artifacts.yaml")).unwrap();
+    let catalog = Catalog::parse("artifacts.yaml", include_str!("../../provisioners/artifacts.yaml")).unwrap();
     lab::load(&LabLibrary { user_dir: None }, &catalog, path.to_str().unwrap()).map(|r| r.1)
 }
 
@@ -20,7 +20,12 @@ fn node_strategy() -> impl Strategy<Value = String> {
         proptest::option::of(0u32..120),
         proptest::collection::vec(proptest::sample::select(ROLES), 0..4),
         proptest::option::of(prop_oneof![Just("64".to_string()), Just("2G".to_string()), Just("9T".to_string()), Just("x".to_string())]),
-        proptest::option::of(prop_oneof![Just("10.9.0.5".to_string()), Just("10.9.0.255".to_string()), Just("1.2.3.4".to_string()), Just("300.1.1.1".to_string())]),
+        proptest::option::of(prop_oneof![
+            Just("10.9.0.5".to_string()),
+            Just("10.9.0.255".to_string()),
+            Just("1.2.3.4".to_string()),
+            Just("300.1.1.1".to_string())
+        ]),
         proptest::option::of(prop_oneof![Just("true".to_string()), Just("false".to_string()), Just("3".to_string())]),
     )
         .prop_map(|(name, count, roles, memory, ip, autostart)| {

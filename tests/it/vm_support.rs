@@ -1,6 +1,5 @@
-//! Shared by the tests that boot real VMs (gated on `MLAB_VM_TESTS=1`; run them inside mlab's
-//! network namespace: `scripts/mlab-netns -- env MLAB_VM_TESTS=1 cargo test --test NAME`).
-#![allow(dead_code)]
+//! Shared by the tests that boot real VMs (`#[ignore]`d; run them with `--ignored` inside mlab's
+//! network namespace: `scripts/mlab-netns -- cargo test --test it vm_lifecycle -- --ignored`).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -12,16 +11,9 @@ use mlab::boxes::{BoxImage, BoxStore, BuildOptions, Progress};
 pub const TEST_BOX: &str = "mlab-test";
 pub const TEST_BOX_PACKAGES: &[&str] = &["zookeeperd", "docker.io"];
 
-pub fn vm_tests_enabled() -> bool {
-    std::env::var("MLAB_VM_TESTS").is_ok_and(|v| v == "1")
-}
-
 /// `$MLAB_TEST_CACHE` (default `/var/cache/mlab-test`): boxes built by tests, reused.
 pub fn test_cache() -> PathBuf {
-    std::env::var_os("MLAB_TEST_CACHE")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/var/cache/mlab-test"))
+    std::env::var_os("MLAB_TEST_CACHE").filter(|v| !v.is_empty()).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/var/cache/mlab-test"))
 }
 
 pub fn test_box_store() -> BoxStore {
@@ -41,7 +33,7 @@ pub fn test_box() -> BoxImage {
     let started = Instant::now();
     let options = BuildOptions { packages: TEST_BOX_PACKAGES.iter().map(|p| p.to_string()).collect(), ..BuildOptions::default() };
     let image = store.build(TEST_BOX, &options, Progress::Hide).unwrap_or_else(|e| {
-        panic!("building the test box failed: {e}\n(inside mlab's namespace there is no mirror: build it first with `MLAB_VM_TESTS=1 cargo test --test box_build`, as scripts/test-all does)")
+        panic!("building the test box failed: {e}\n(inside mlab's namespace there is no mirror: build it first with `cargo test --test it box_build -- --ignored`, as scripts/test-all does)")
     });
     eprintln!("TIMING test box build: {} s", started.elapsed().as_secs());
     image

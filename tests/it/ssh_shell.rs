@@ -2,7 +2,7 @@
 //! window, and check the remote side saw it all and the local terminal was restored.
 //! Needs `tmux` besides the packages `ssh_support` needs.
 
-mod ssh_support;
+use crate::ssh_support;
 
 use std::path::Path;
 use std::process::Command;
@@ -14,13 +14,7 @@ use ssh_support::Sshd;
 const CHILD_ENV: &str = "MLAB_SSH_SHELL_CHILD_DIR";
 
 fn tmux(socket: &Path, args: &[&str]) -> String {
-    let output = Command::new("tmux")
-        .arg("-S")
-        .arg(socket)
-        .args(["-f", "/dev/null"])
-        .args(args)
-        .output()
-        .expect("run tmux (apt-get install tmux)");
+    let output = Command::new("tmux").arg("-S").arg(socket).args(["-f", "/dev/null"]).args(args).output().expect("run tmux (apt-get install tmux)");
     assert!(output.status.success(), "tmux {args:?} failed: {output:?}");
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -29,11 +23,7 @@ fn tmux(socket: &Path, args: &[&str]) -> String {
 struct TmuxServer(std::path::PathBuf);
 impl Drop for TmuxServer {
     fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-S")
-            .arg(&self.0)
-            .arg("kill-server")
-            .output();
+        let _ = Command::new("tmux").arg("-S").arg(&self.0).arg("kill-server").output();
     }
 }
 
@@ -44,10 +34,7 @@ fn wait_for_pane(socket: &Path, needle: &str, timeout: Duration) -> String {
         if pane.contains(needle) {
             return pane;
         }
-        assert!(
-            started.elapsed() < timeout,
-            "pane never showed {needle:?}; it shows:\n{pane}"
-        );
+        assert!(started.elapsed() < timeout, "pane never showed {needle:?}; it shows:\n{pane}");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -65,93 +52,46 @@ fn shell_in_a_real_terminal_forwards_keys_and_resizes() {
         format!("MLAB_SSH_SHELL_CHILD_USER={}", sshd.user),
         exe.to_string_lossy().into_owned(),
         "--exact".into(),
-        "shell_child_helper".into(),
+        "ssh_shell::shell_child_helper".into(),
         "--ignored".into(),
         "--nocapture".into(),
     ]);
-    tmux(
-        &socket,
-        &[
-            "new-session",
-            "-d",
-            "-s",
-            "mlab",
-            "-x",
-            "80",
-            "-y",
-            "24",
-            &child_cmd,
-        ],
-    );
+    tmux(&socket, &["new-session", "-d", "-s", "mlab", "-x", "80", "-y", "24", &child_cmd]);
     let _server = TmuxServer(socket.clone());
 
     // Retype until the remote shell answers: keys typed before raw mode may be discarded.
     let started = Instant::now();
     loop {
-        tmux(
-            &socket,
-            &["send-keys", "-t", "mlab", "echo READY-$((6*7))", "Enter"],
-        );
+        tmux(&socket, &["send-keys", "-t", "mlab", "echo READY-$((6*7))", "Enter"]);
         std::thread::sleep(Duration::from_millis(700));
         let pane = tmux(&socket, &["capture-pane", "-p", "-t", "mlab"]);
         if pane.contains("READY-42") {
             break;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "remote shell never answered:\n{pane}"
-        );
+        assert!(started.elapsed() < Duration::from_secs(20), "remote shell never answered:\n{pane}");
     }
 
-    tmux(
-        &socket,
-        &[
-            "send-keys",
-            "-t",
-            "mlab",
-            "stty size | sed s/^/SIZE=/",
-            "Enter",
-        ],
-    );
+    tmux(&socket, &["send-keys", "-t", "mlab", "stty size | sed s/^/SIZE=/", "Enter"]);
     wait_for_pane(&socket, "SIZE=24 80", Duration::from_secs(10));
 
-    tmux(
-        &socket,
-        &["resize-window", "-t", "mlab", "-x", "100", "-y", "30"],
-    );
+    tmux(&socket, &["resize-window", "-t", "mlab", "-x", "100", "-y", "30"]);
     // SIGWINCH is asynchronous: ask until the remote PTY reports the new size.
     let started = Instant::now();
     loop {
-        tmux(
-            &socket,
-            &[
-                "send-keys",
-                "-t",
-                "mlab",
-                "stty size | sed s/^/SIZE=/",
-                "Enter",
-            ],
-        );
+        tmux(&socket, &["send-keys", "-t", "mlab", "stty size | sed s/^/SIZE=/", "Enter"]);
         std::thread::sleep(Duration::from_millis(500));
         let pane = tmux(&socket, &["capture-pane", "-p", "-t", "mlab"]);
         if pane.contains("SIZE=30 100") {
             break;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "resize not forwarded:\n{pane}"
-        );
+        assert!(started.elapsed() < Duration::from_secs(10), "resize not forwarded:\n{pane}");
     }
 
     tmux(&socket, &["send-keys", "-t", "mlab", "exit 5", "Enter"]);
     let result_path = dir.join("shell-result");
     let started = Instant::now();
     while !result_path.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "child never finished; sshd log:\n{}",
-            sshd.log()
-        );
+        assert!(started.elapsed() < Duration::from_secs(15), "child never finished; sshd log:\n{}", sshd.log());
         std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(200)); // let the writer finish
@@ -165,9 +105,7 @@ fn shell_in_a_real_terminal_forwards_keys_and_resizes() {
 #[ignore = "helper run inside a PTY by shell_in_a_real_terminal_forwards_keys_and_resizes"]
 fn shell_child_helper() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else {
-        eprintln!(
-            "shell_child_helper only runs inside shell_in_a_real_terminal_forwards_keys_and_resizes"
-        );
+        eprintln!("shell_child_helper only runs inside shell_in_a_real_terminal_forwards_keys_and_resizes");
         return;
     };
     let dir = std::path::PathBuf::from(dir);
@@ -188,13 +126,9 @@ fn shell_child_helper() {
         session.shell().await
     });
     let restored = termios_of_stdin() == before;
-    let result = format!(
-        "status={:?} terminal_restored={restored}\n",
-        status.map_err(|e| e.to_string())
-    );
+    let result = format!("status={:?} terminal_restored={restored}\n", status.map_err(|e| e.to_string()));
     std::fs::write(dir.join("shell-result.tmp"), result).expect("write result");
-    std::fs::rename(dir.join("shell-result.tmp"), dir.join("shell-result"))
-        .expect("publish result");
+    std::fs::rename(dir.join("shell-result.tmp"), dir.join("shell-result")).expect("publish result");
 }
 
 /// The terminal settings that raw mode changes, plus stdin's file status flags (O_NONBLOCK).

@@ -1,11 +1,11 @@
 //! Box building with mlab's own code: the test box (Debian 12 from Debian packages, with
 //! ZooKeeper baked in) that the VM tests boot, and a failed build that leaves nothing behind.
 //!
-//! Slow and needs root, debootstrap, libvirt and qemu, so it runs only with
-//! `MLAB_VM_TESTS=1`. The box is cached in `$MLAB_TEST_CACHE/boxes` (default
+//! Slow and needs root, debootstrap, libvirt and qemu, so it is `#[ignore]`d and run with
+//! `--ignored` by scripts/test-all. The box is cached in `$MLAB_TEST_CACHE/boxes` (default
 //! `/var/cache/mlab-test`) and reused by later runs.
 
-mod vm_support;
+use crate::vm_support;
 
 use mlab::boxes::{BoxStore, BuildOptions, DIRECT_BOOT_CMDLINE, Progress};
 use vm_support::{TEST_BOX_PACKAGES, test_box};
@@ -28,23 +28,11 @@ fn test_box_is_built_from_debian_packages() {
 fn failed_build_leaves_nothing_behind() {
     let store_dir = tempfile::tempdir().expect("temp dir");
     let store = BoxStore::new(store_dir.path());
-    let options = BuildOptions {
-        packages: vec!["mlab-no-such-package".to_string()],
-        ..BuildOptions::default()
-    };
-    let error = store
-        .build("broken", &options, Progress::Hide)
-        .expect_err("debootstrap cannot find the package");
+    let options = BuildOptions { packages: vec!["mlab-no-such-package".to_string()], ..BuildOptions::default() };
+    let error = store.build("broken", &options, Progress::Hide).expect_err("debootstrap cannot find the package");
     assert!(error.to_string().contains("debootstrap"), "{error}");
-    let left: Vec<_> = std::fs::read_dir(store.dir())
-        .expect("store dir")
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let left: Vec<_> = std::fs::read_dir(store.dir()).expect("store dir").flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "left behind: {left:?}");
     let mounts = std::fs::read_to_string("/proc/self/mounts").expect("mounts");
-    assert!(
-        !mounts.contains(&store.dir().display().to_string()),
-        "mounts left under the store"
-    );
+    assert!(!mounts.contains(&store.dir().display().to_string()), "mounts left under the store");
 }

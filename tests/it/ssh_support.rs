@@ -2,7 +2,6 @@
 //! Needs Debian's `openssh-server` (for /usr/sbin/sshd) and `openssh-client` (ssh-keygen, ssh).
 
 // Shared by several test crates; each uses only part of it.
-#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -22,38 +21,26 @@ pub struct Sshd {
 }
 
 fn run(cmd: &mut Command) -> String {
-    let output = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let output = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(output.status.success(), "{cmd:?} failed: {output:?}");
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Generate an ed25519 key pair at `path` (and `path.pub`).
 pub fn keygen(path: &Path) {
-    run(Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"])
-        .arg(path));
+    run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "test", "-f"]).arg(path));
 }
 
 /// `SHA256:...` of a public key file, computed by OpenSSH itself (not by the code under test).
 pub fn openssh_fingerprint(pub_path: &Path) -> String {
-    let out = run(Command::new("ssh-keygen")
-        .args(["-l", "-E", "sha256", "-f"])
-        .arg(pub_path));
-    out.split_whitespace()
-        .nth(1)
-        .expect("ssh-keygen -l prints a fingerprint")
-        .to_owned()
+    let out = run(Command::new("ssh-keygen").args(["-l", "-E", "sha256", "-f"]).arg(pub_path));
+    out.split_whitespace().nth(1).expect("ssh-keygen -l prints a fingerprint").to_owned()
 }
 
 /// `type base64` of a public key file.
 pub fn public_key_fields(pub_path: &Path) -> String {
     let text = std::fs::read_to_string(pub_path).expect("public key readable");
-    text.split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
+    text.split_whitespace().take(2).collect::<Vec<_>>().join(" ")
 }
 
 fn free_port() -> u16 {
@@ -68,16 +55,12 @@ fn current_user() -> String {
 impl Sshd {
     /// Prepare keys, config and a known_hosts pinning the real host key; sshd is not started yet.
     pub fn prepare() -> Sshd {
-        assert!(
-            Path::new(SSHD).exists(),
-            "{SSHD} missing: apt-get install openssh-server"
-        );
+        assert!(Path::new(SSHD).exists(), "{SSHD} missing: apt-get install openssh-server");
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
         keygen(&d.join("host_ed25519"));
         keygen(&d.join("id_ed25519"));
-        std::fs::copy(d.join("id_ed25519.pub"), d.join("authorized_keys"))
-            .expect("authorized_keys");
+        std::fs::copy(d.join("id_ed25519.pub"), d.join("authorized_keys")).expect("authorized_keys");
         let port = free_port();
         let config = format!(
             "Port {port}\nListenAddress 127.0.0.1\nHostKey {d}/host_ed25519\n\
@@ -92,16 +75,8 @@ impl Sshd {
         if !Path::new("/run/sshd").exists() {
             let _ = std::fs::create_dir_all("/run/sshd");
         }
-        let sshd = Sshd {
-            dir,
-            port,
-            user: current_user(),
-            child: None,
-        };
-        sshd.write_known_hosts(&format!(
-            "[127.0.0.1]:{port} {}\n",
-            public_key_fields(&sshd.path("host_ed25519.pub"))
-        ));
+        let sshd = Sshd { dir, port, user: current_user(), child: None };
+        sshd.write_known_hosts(&format!("[127.0.0.1]:{port} {}\n", public_key_fields(&sshd.path("host_ed25519.pub"))));
         sshd
     }
 
@@ -134,12 +109,7 @@ impl Sshd {
         self.child = Some(child);
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "sshd did not listen on port {} within 10 s; log:\n{}",
-                self.port,
-                self.log()
-            );
+            assert!(started.elapsed() < Duration::from_secs(10), "sshd did not listen on port {} within 10 s; log:\n{}", self.port, self.log());
             std::thread::sleep(Duration::from_millis(50));
         }
     }

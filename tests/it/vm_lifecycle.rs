@@ -2,9 +2,9 @@
 //! isolated network, SSH with the pinned host keys and the static IPs, `status --json`, `up`
 //! twice, `halt` then `up`, and `destroy` leaving nothing in libvirt and no lab directory.
 //!
-//! Gated on `MLAB_VM_TESTS=1`; run inside mlab's namespace (see tests/vm_support).
+//! `#[ignore]`d: run with `--ignored` inside mlab's namespace (see vm_support.rs).
 
-mod vm_support;
+use crate::vm_support;
 
 use std::time::{Duration, Instant};
 

@@ -1,17 +1,17 @@
 //! Boots two real VMs through the libvirt provider and logs into them over SSH.
 //!
-//! Gated: runs only with `MLAB_VM_TESTS=1` and `MLAB_TEST_BOX_DIR=<a box directory>`.
+//! `#[ignore]`d: run with `--ignored` and `MLAB_TEST_BOX_DIR=<a box directory>`.
 //! It must run inside the network namespace that libvirtd runs in, so the guests' addresses
 //! are reachable and nothing else is:
 //!
 //! ```text
-//! ip netns exec NS env MLAB_VM_TESTS=1 MLAB_TEST_BOX_DIR=/path/to/box \
-//!     cargo test --test vm_boot -- --nocapture
+//! ip netns exec NS env MLAB_TEST_BOX_DIR=/path/to/box \
+//!     cargo test --test it vm_boot -- --ignored --nocapture
 //! ```
 //! The lab network is isolated (no forwarding), 192.168.124.0/24 unless `MLAB_TEST_CIDR` says
 //! otherwise.
 
-mod vm_support;
+use crate::vm_support;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -21,10 +21,7 @@ use std::time::{Duration, Instant};
 use mlab::boxes::BoxImage;
 use mlab::keys::{KeyPair, known_hosts_line, write_known_hosts};
 use mlab::provider::libvirt::{LibvirtProvider, resolve_uri};
-use mlab::provider::{
-    Accel, NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider, StopOutcome,
-    create_nodes,
-};
+use mlab::provider::{Accel, NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider, StopOutcome, create_nodes};
 use russh::keys::{PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 
 const LAB: &str = "vmtest";
@@ -38,18 +35,12 @@ struct PinnedHost {
 impl russh::client::Handler for PinnedHost {
     type Error = russh::Error;
 
-    async fn check_server_key(
-        &mut self,
-        key: &PublicKeyOrCertificate,
-    ) -> Result<bool, Self::Error> {
+    async fn check_server_key(&mut self, key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
         let PublicKeyOrCertificate::PublicKey { key, .. } = key else {
             return Ok(false);
         };
         // Accept only the host key mlab generated and put in the seed, via the known_hosts file.
-        Ok(
-            russh::keys::check_known_hosts_path(&self.host, 22, key, &self.known_hosts)
-                .unwrap_or(false),
-        )
+        Ok(russh::keys::check_known_hosts_path(&self.host, 22, key, &self.known_hosts).unwrap_or(false))
     }
 }
 
@@ -62,12 +53,9 @@ async fn wait_for_ssh_banner(ip: Ipv4Addr, deadline: Instant) -> Result<Duration
         if Instant::now() > deadline {
             return Err(format!("no SSH banner from {ip} within the timeout"));
         }
-        if let Ok(Ok(mut stream)) =
-            tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr)).await
-        {
+        if let Ok(Ok(mut stream)) = tokio::time::timeout(Duration::from_secs(3), tokio::net::TcpStream::connect(addr)).await {
             let mut buf = [0u8; 8];
-            if let Ok(Ok(n)) =
-                tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut buf)).await
+            if let Ok(Ok(n)) = tokio::time::timeout(Duration::from_secs(10), stream.read_exact(&mut buf)).await
                 && n == 8
                 && &buf == b"SSH-2.0-"
             {
@@ -79,45 +67,23 @@ async fn wait_for_ssh_banner(ip: Ipv4Addr, deadline: Instant) -> Result<Duration
 }
 
 /// Log in as `mlab` with the lab key, pinning the host key; return the output of `command`.
-async fn ssh_run(
-    ip: Ipv4Addr,
-    known_hosts: &Path,
-    user_key: &KeyPair,
-    command: &str,
-) -> Result<String, String> {
+async fn ssh_run(ip: Ipv4Addr, known_hosts: &Path, user_key: &KeyPair, command: &str) -> Result<String, String> {
     let config = Arc::new(russh::client::Config::default());
-    let handler = PinnedHost {
-        known_hosts: known_hosts.to_path_buf(),
-        host: ip.to_string(),
-    };
-    let mut session = russh::client::connect(config, (ip, 22), handler)
-        .await
-        .map_err(|e| format!("connect: {e}"))?;
+    let handler = PinnedHost { known_hosts: known_hosts.to_path_buf(), host: ip.to_string() };
+    let mut session = russh::client::connect(config, (ip, 22), handler).await.map_err(|e| format!("connect: {e}"))?;
     let key = PrivateKeyWithHashAlg::new(Arc::new(user_key.private_key().clone()), None);
-    let auth = session
-        .authenticate_publickey("mlab", key)
-        .await
-        .map_err(|e| format!("auth: {e}"))?;
+    let auth = session.authenticate_publickey("mlab", key).await.map_err(|e| format!("auth: {e}"))?;
     if !auth.success() {
         return Err("the guest refused the lab key for user mlab".into());
     }
-    let mut channel = session
-        .channel_open_session()
-        .await
-        .map_err(|e| format!("session: {e}"))?;
-    channel
-        .exec(true, command)
-        .await
-        .map_err(|e| format!("exec: {e}"))?;
+    let mut channel = session.channel_open_session().await.map_err(|e| format!("session: {e}"))?;
+    channel.exec(true, command).await.map_err(|e| format!("exec: {e}"))?;
     let mut output = Vec::new();
     while let Some(msg) = channel.wait().await {
         match msg {
             russh::ChannelMsg::Data { data } => output.extend_from_slice(&data),
             russh::ChannelMsg::ExitStatus { exit_status } if exit_status != 0 => {
-                return Err(format!(
-                    "`{command}` exited with {exit_status}: {}",
-                    String::from_utf8_lossy(&output)
-                ));
+                return Err(format!("`{command}` exited with {exit_status}: {}", String::from_utf8_lossy(&output)));
             }
             _ => {}
         }
@@ -134,28 +100,15 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         None => vm_support::test_box(),
     };
     let uri = resolve_uri(None);
-    let cidr: ipnet::Ipv4Net = std::env::var("MLAB_TEST_CIDR")
-        .unwrap_or_else(|_| "192.168.124.0/24".into())
-        .parse()
-        .expect("MLAB_TEST_CIDR");
+    let cidr: ipnet::Ipv4Net = std::env::var("MLAB_TEST_CIDR").unwrap_or_else(|_| "192.168.124.0/24".into()).parse().expect("MLAB_TEST_CIDR");
     let gateway = cidr.hosts().next().expect("gateway");
 
     // qemu runs as an unprivileged user under qemu:///system: the state dir must be traversable.
-    let state = tempfile::Builder::new()
-        .prefix("mlab-vmtest-")
-        .tempdir_in("/var/tmp")
-        .expect("state dir");
-    std::fs::set_permissions(
-        state.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .expect("chmod");
-    let user_key = KeyPair::load_or_generate(&state.path().join("id_ed25519"), "mlab@vmtest")
-        .expect("user key");
+    let state = tempfile::Builder::new().prefix("mlab-vmtest-").tempdir_in("/var/tmp").expect("state dir");
+    std::fs::set_permissions(state.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let user_key = KeyPair::load_or_generate(&state.path().join("id_ed25519"), "mlab@vmtest").expect("user key");
 
-    let provider = LibvirtProvider::connect(&uri, Accel::Auto)
-        .await
-        .expect("connect to libvirt");
+    let provider = LibvirtProvider::connect(&uri, Accel::Auto).await.expect("connect to libvirt");
     if let Some(notice) = &provider.accel().notice {
         eprintln!("{notice}");
     }
@@ -188,13 +141,7 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         });
     }
     let known_hosts = state.path().join("known_hosts");
-    let lines: Vec<String> = nodes
-        .iter()
-        .map(|n| {
-            known_hosts_line(n.ip, &[n.hostname.as_str(), n.fqdn.as_str()], &n.host_key)
-                .expect("line")
-        })
-        .collect();
+    let lines: Vec<String> = nodes.iter().map(|n| known_hosts_line(n.ip, &[n.hostname.as_str(), n.fqdn.as_str()], &n.host_key).expect("line")).collect();
     write_known_hosts(&known_hosts, &lines).expect("known_hosts");
 
     let network = NetworkSpec {
@@ -203,42 +150,19 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         gateway,
         mode: NetworkMode::Isolated,
         domain: format!("{LAB}.test"),
-        hosts: nodes
-            .iter()
-            .map(|n| NetworkHost {
-                mac: n.mac.clone(),
-                ip: n.ip,
-                hostname: n.hostname.clone(),
-                fqdn: n.fqdn.clone(),
-            })
-            .collect(),
+        hosts: nodes.iter().map(|n| NetworkHost { mac: n.mac.clone(), ip: n.ip, hostname: n.hostname.clone(), fqdn: n.fqdn.clone() }).collect(),
     };
 
     let outcome = async {
         let t0 = Instant::now();
-        provider
-            .ensure_network(&network)
-            .await
-            .map_err(|e| e.to_string())?;
-        create_nodes(Arc::clone(&provider), nodes.clone())
-            .await
-            .map_err(|e| e.to_string())?;
-        eprintln!(
-            "network + {} nodes defined in {:.1} s",
-            nodes.len(),
-            t0.elapsed().as_secs_f64()
-        );
+        provider.ensure_network(&network).await.map_err(|e| e.to_string())?;
+        create_nodes(Arc::clone(&provider), nodes.clone()).await.map_err(|e| e.to_string())?;
+        eprintln!("network + {} nodes defined in {:.1} s", nodes.len(), t0.elapsed().as_secs_f64());
 
         let t_start = Instant::now();
         for node in &nodes {
-            provider
-                .start_node(LAB, &node.name)
-                .await
-                .map_err(|e| e.to_string())?;
-            let state = provider
-                .node_state(LAB, &node.name)
-                .await
-                .map_err(|e| e.to_string())?;
+            provider.start_node(LAB, &node.name).await.map_err(|e| e.to_string())?;
+            let state = provider.node_state(LAB, &node.name).await.map_err(|e| e.to_string())?;
             if state != NodeState::Running {
                 return Err(format!("{} is {state} right after start", node.name));
             }
@@ -246,25 +170,15 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         let deadline = Instant::now() + BOOT_TIMEOUT;
         for node in &nodes {
             wait_for_ssh_banner(node.ip, deadline).await?;
-            eprintln!(
-                "{} ({}) answered SSH {:.1} s after start",
-                node.name,
-                node.ip,
-                t_start.elapsed().as_secs_f64()
-            );
+            eprintln!("{} ({}) answered SSH {:.1} s after start", node.name, node.ip, t_start.elapsed().as_secs_f64());
         }
         for node in &nodes {
             // cloud-init may still be creating the user when sshd first answers: retry a little.
             let mut last_error = String::new();
             let mut ok = false;
             for _ in 0..30 {
-                match ssh_run(
-                    node.ip,
-                    &known_hosts,
-                    &user_key,
-                    "cloud-init status --wait >/dev/null 2>&1; hostname; hostname -f; sudo -n true && echo sudo-ok",
-                )
-                .await
+                match ssh_run(node.ip, &known_hosts, &user_key, "cloud-init status --wait >/dev/null 2>&1; hostname; hostname -f; sudo -n true && echo sudo-ok")
+                    .await
                 {
                     Ok(out) => {
                         let lines: Vec<&str> = out.lines().collect();
@@ -281,11 +195,7 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
             if !ok {
                 return Err(format!("{}: SSH login failed: {last_error}", node.name));
             }
-            eprintln!(
-                "{}: logged in as mlab with pinned host key, hostname/fqdn/sudo ok ({:.1} s)",
-                node.name,
-                t_start.elapsed().as_secs_f64()
-            );
+            eprintln!("{}: logged in as mlab with pinned host key, hostname/fqdn/sudo ok ({:.1} s)", node.name, t_start.elapsed().as_secs_f64());
         }
         for node in &nodes {
             let status = ssh_run(node.ip, &known_hosts, &user_key, "cloud-init status --long || true").await?;
@@ -295,10 +205,7 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         }
         // The nodes reach each other on the isolated network, by address and by lab DNS name.
         let peer = &nodes[1];
-        let probe = format!(
-            "getent hosts {} || echo no-dns; timeout 5 bash -c '</dev/tcp/{}/22' && echo tcp-ok",
-            peer.fqdn, peer.ip
-        );
+        let probe = format!("getent hosts {} || echo no-dns; timeout 5 bash -c '</dev/tcp/{}/22' && echo tcp-ok", peer.fqdn, peer.ip);
         let out = ssh_run(nodes[0].ip, &known_hosts, &user_key, &probe).await?;
         eprintln!("n1 -> n2:\n{out}");
         if !out.lines().any(|l| l.starts_with(&format!("{} ", peer.ip)) && l.contains(&peer.fqdn)) {
@@ -314,24 +221,13 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
             }
         }
         let t_stop = Instant::now();
-        let outcome = provider
-            .stop_node(LAB, "n1", Duration::from_secs(90))
-            .await
-            .map_err(|e| e.to_string())?;
-        let state = provider
-            .node_state(LAB, "n1")
-            .await
-            .map_err(|e| e.to_string())?;
+        let outcome = provider.stop_node(LAB, "n1", Duration::from_secs(90)).await.map_err(|e| e.to_string())?;
+        let state = provider.node_state(LAB, "n1").await.map_err(|e| e.to_string())?;
         if state != NodeState::Stopped {
             return Err(format!("n1 is {state} after stop"));
         }
-        eprintln!(
-            "n1 stopped in {:.1} s ({outcome:?})",
-            t_stop.elapsed().as_secs_f64()
-        );
-        if std::env::var("MLAB_TEST_EXPECT_GRACEFUL_STOP").as_deref() == Ok("1")
-            && outcome != StopOutcome::ShutDown
-        {
+        eprintln!("n1 stopped in {:.1} s ({outcome:?})", t_stop.elapsed().as_secs_f64());
+        if std::env::var("MLAB_TEST_EXPECT_GRACEFUL_STOP").as_deref() == Ok("1") && outcome != StopOutcome::ShutDown {
             return Err(format!("n1 ignored the ACPI shutdown request: {outcome:?}"));
         }
         Ok::<(), String>(())
@@ -354,29 +250,15 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
             && outcome.is_err()
         {
             let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            eprintln!(
-                "--- {} console (last lines) ---\n{}",
-                node.name,
-                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-            );
+            eprintln!("--- {} console (last lines) ---\n{}", node.name, tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
         }
     }
     outcome.expect("VM lifecycle");
 
-    assert!(
-        provider.list_nodes(LAB).await.expect("list").is_empty(),
-        "no nodes of the lab remain"
-    );
-    assert!(
-        !provider.network_exists(LAB).await.expect("network"),
-        "the lab network is gone"
-    );
+    assert!(provider.list_nodes(LAB).await.expect("list").is_empty(), "no nodes of the lab remain");
+    assert!(!provider.network_exists(LAB).await.expect("network"), "the lab network is gone");
     for node in &nodes {
-        assert!(
-            !node.disk_path.exists() && !node.seed_path.exists(),
-            "disk and seed of {} deleted",
-            node.name
-        );
+        assert!(!node.disk_path.exists() && !node.seed_path.exists(), "disk and seed of {} deleted", node.name);
     }
     let conn = virt::connect::Connect::open(Some(&uri)).expect("connect");
     let leftovers: Vec<String> = conn
@@ -384,16 +266,8 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
         .expect("domains")
         .iter()
         .filter_map(|d| d.name().ok())
-        .chain(
-            conn.list_all_networks(0)
-                .expect("networks")
-                .iter()
-                .filter_map(|n| n.name().ok()),
-        )
+        .chain(conn.list_all_networks(0).expect("networks").iter().filter_map(|n| n.name().ok()))
         .filter(|name| name.starts_with(&format!("mlab-{LAB}")))
         .collect();
-    assert!(
-        leftovers.is_empty(),
-        "leftover libvirt objects: {leftovers:?}"
-    );
+    assert!(leftovers.is_empty(), "leftover libvirt objects: {leftovers:?}");
 }

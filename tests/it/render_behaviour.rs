@@ -1,7 +1,7 @@
 //! Rendering behaviour: override directories, strict undefined variables, manifest checks and
 //! facts about the rendered files that must hold for every lab.
 
-mod common;
+use crate::common;
 
 use mlab::render::{Provisioners, RenderError, hosts_markers, render_lab};
 
@@ -57,7 +57,9 @@ fn catalog_comes_from_the_same_overlay() {
     write(
         dir.path(),
         "artifacts.yaml",
-        &format!("artifacts:\n  mesos-dns:\n    version: 0.9.3\n    source: https://example.invalid/mesos-dns-v0.9.3-linux-amd64\n    sha256: {sum}\n    roles: [mesos-dns]\n"),
+        &format!(
+            "artifacts:\n  mesos-dns:\n    version: 0.9.3\n    source: https://example.invalid/mesos-dns-v0.9.3-linux-amd64\n    sha256: {sum}\n    roles: [mesos-dns]\n"
+        ),
     );
     let provisioners = Provisioners::with_override(dir.path());
     let catalog = provisioners.catalog().expect("override catalog parses");
@@ -147,7 +149,20 @@ fn zookeeper_ids_and_ensemble_match_the_plan() {
 
 #[test]
 fn steps_come_in_manifest_order_with_the_script_last() {
-    let order = ["common", "artifacts", "zookeeper", "docker", "mesos-master", "mesos-agent", "marathon", "chronos", "mesos-dns", "admin-router", "marathon-lb", "frameworks"];
+    let order = [
+        "common",
+        "artifacts",
+        "zookeeper",
+        "docker",
+        "mesos-master",
+        "mesos-agent",
+        "marathon",
+        "chronos",
+        "mesos-dns",
+        "admin-router",
+        "marathon-lb",
+        "frameworks",
+    ];
     for name in BUILTIN_LABS {
         let (_, nodes) = rendered(name);
         for node in &nodes {

@@ -1,5 +1,4 @@
 //! Helpers shared by the render tests.
-#![allow(dead_code)]
 
 use mlab::lab::{LabLibrary, ResolvedLab};
 use mlab::render::{NodeFiles, Provisioners, render_lab};

@@ -3,7 +3,7 @@
 use mlab::lab::{self, Catalog, LabLibrary, ResolvedLab, Role};
 
 fn catalog() -> Catalog {
-    Catalog::parse("artifacts.yaml", include_str!("../provisioners/artifacts.yaml")).unwrap()
+    Catalog::parse("artifacts.yaml", include_str!("../../provisioners/artifacts.yaml")).unwrap()
 }
 
 fn builtin(name: &str) -> ResolvedLab {
@@ -20,9 +20,7 @@ fn from_text(text: &str) -> ResolvedLab {
 #[test]
 fn quorum_is_a_majority_of_masters() {
     for (masters, quorum) in [(1, 1), (3, 2), (5, 3)] {
-        let lab = from_text(&format!(
-            "network: {{cidr: 10.40.0.0/24}}\nnodes:\n  - name: m\n    count: {masters}\n    roles: [zookeeper, mesos-master]\n"
-        ));
+        let lab = from_text(&format!("network: {{cidr: 10.40.0.0/24}}\nnodes:\n  - name: m\n    count: {masters}\n    roles: [zookeeper, mesos-master]\n"));
         assert_eq!(lab.mesos.quorum, quorum, "{masters} masters");
         assert_eq!(lab.zookeeper.servers.len(), masters);
     }
@@ -30,7 +28,8 @@ fn quorum_is_a_majority_of_masters() {
 
 #[test]
 fn addresses_are_stable_when_a_node_is_added() {
-    let base = "network: {cidr: 10.41.0.0/24}\nnodes:\n  - {name: master1, roles: [zookeeper, mesos-master]}\n  - {name: agent, count: 2, roles: [mesos-agent]}\n";
+    let base =
+        "network: {cidr: 10.41.0.0/24}\nnodes:\n  - {name: master1, roles: [zookeeper, mesos-master]}\n  - {name: agent, count: 2, roles: [mesos-agent]}\n";
     let before = from_text(base);
     let after = from_text(&format!("{base}  - {{name: lb1, roles: [docker]}}\n  - {{name: agent3, roles: [mesos-agent]}}\n"));
     for node in &before.nodes {

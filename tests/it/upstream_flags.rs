@@ -3,8 +3,8 @@
 //! upstream reference lists (shared/upstream/*.tsv), and the required ones are written.
 //! Several of these programs silently ignore unknown keys, so this is the only guard.
 
-mod common;
-mod upstream;
+use crate::common;
+use crate::upstream;
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;

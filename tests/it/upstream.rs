@@ -37,11 +37,7 @@ pub struct UpstreamList {
 /// upstream_flags.rs keeps the two the same wherever `../shared` is checked out beside).
 pub fn upstream_dir() -> PathBuf {
     let dir = std::env::var_os("MLAB_UPSTREAM_DIR").map(PathBuf::from).unwrap_or_else(project_copy);
-    assert!(
-        dir.join("README.md").is_file(),
-        "upstream reference lists not found at {} (expected README.md and *.tsv there)",
-        dir.display()
-    );
+    assert!(dir.join("README.md").is_file(), "upstream reference lists not found at {} (expected README.md and *.tsv there)", dir.display());
     dir
 }
 
@@ -196,9 +192,7 @@ pub fn env_flags(text: &str, prefix: &str) -> Vec<(String, String)> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| {
             let (name, value) = l.split_once('=').unwrap_or_else(|| panic!("env line without `=`: {l:?}"));
-            let flag = name
-                .strip_prefix(prefix)
-                .unwrap_or_else(|| panic!("env line {l:?} does not start with {prefix}; the service would ignore it"));
+            let flag = name.strip_prefix(prefix).unwrap_or_else(|| panic!("env line {l:?} does not start with {prefix}; the service would ignore it"));
             (flag.to_ascii_lowercase(), value.trim_matches('"').to_string())
         })
         .collect()

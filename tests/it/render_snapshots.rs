@@ -2,7 +2,7 @@
 //! template shows up as a reviewable diff here (`INSTA_UPDATE=always cargo test` then review
 //! the .snap changes with git diff).
 
-mod common;
+use crate::common;
 
 use common::{BUILTIN_LABS, rendered};
 

@@ -4,7 +4,7 @@
 //! Needs Debian packages nginx-light (or nginx), haproxy and shellcheck. Without them the
 //! tests say so and skip, unless `CI` or `MLAB_REQUIRE_TOOLS` is set, where they fail.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;
@@ -49,10 +49,7 @@ fn nginx_test(nginx: &str, site: &str) -> Result<(), String> {
          uwsgi_temp_path {p}/uwsgi;\n  scgi_temp_path {p}/scgi;\n  include {p}/mlab.conf;\n}}\n"
     );
     std::fs::write(dir.path().join("nginx.conf"), conf).map_err(|e| e.to_string())?;
-    let out = Command::new(nginx)
-        .args(["-t", "-p", &p, "-c", &format!("{p}/nginx.conf")])
-        .output()
-        .map_err(|e| e.to_string())?;
+    let out = Command::new(nginx).args(["-t", "-p", &p, "-c", &format!("{p}/nginx.conf")]).output().map_err(|e| e.to_string())?;
     if out.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&out.stderr).into_owned()) }
 }
 
@@ -60,11 +57,7 @@ fn haproxy_check(haproxy: &str, cfg: &str) -> Result<(), String> {
     let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
     std::fs::write(file.path(), cfg).map_err(|e| e.to_string())?;
     let out = Command::new(haproxy).args(["-c", "-f"]).arg(file.path()).output().map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
-    }
+    if out.status.success() { Ok(()) } else { Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))) }
 }
 
 #[test]

@@ -55,10 +55,7 @@ fn bad_cidr() {
         &[("lab.yaml", &format!("network:\n  cidr: 192.168.300.0/24\nnodes:\n{MASTER}"))],
         &["bad CIDR `192.168.300.0/24`", "lab.yaml:2:9 (field `network.cidr`)", "192.168.58.0/24"],
     );
-    assert_error(
-        &[("lab.yaml", &format!("network:\n  cidr: 10.0.0.0/28\nnodes:\n{MASTER}"))],
-        &["bad CIDR", "at least a /24"],
-    );
+    assert_error(&[("lab.yaml", &format!("network:\n  cidr: 10.0.0.0/28\nnodes:\n{MASTER}"))], &["bad CIDR", "at least a /24"]);
 }
 
 #[test]
@@ -83,10 +80,7 @@ fn duplicate_node_names() {
 
 #[test]
 fn no_master() {
-    assert_error(
-        &[("lab.yaml", "nodes:\n  - name: zk1\n    roles: [zookeeper]\n")],
-        &["the lab has no Mesos master", "lab.yaml:1:1", "mesos-master"],
-    );
+    assert_error(&[("lab.yaml", "nodes:\n  - name: zk1\n    roles: [zookeeper]\n")], &["the lab has no Mesos master", "lab.yaml:1:1", "mesos-master"]);
 }
 
 #[test]
@@ -118,10 +112,7 @@ fn artifact_without_checksum() {
 
 #[test]
 fn composition_cycle() {
-    assert_error(
-        &[("a.yaml", "extends: b.yaml\n"), ("b.yaml", "extends: ./a.yaml\n")],
-        &["composition cycle", "a.yaml -> ", "b.yaml:1:10 (field `extends`)"],
-    );
+    assert_error(&[("a.yaml", "extends: b.yaml\n"), ("b.yaml", "extends: ./a.yaml\n")], &["composition cycle", "a.yaml -> ", "b.yaml:1:10 (field `extends`)"]);
 }
 
 #[test]

@@ -2,9 +2,9 @@
 //! ZooKeeper ensemble (Debian's zookeeperd, baked into the test box because test guests have
 //! no route out of their namespace) and a spare agent.
 //!
-//! Gated on `MLAB_VM_TESTS=1`; run inside mlab's namespace (see tests/vm_support).
+//! `#[ignore]`d: run with `--ignored` inside mlab's namespace (see vm_support.rs).
 
-mod vm_support;
+use crate::vm_support;
 
 use std::path::Path;
 use std::time::Instant;

@@ -1,0 +1,27 @@
+//! mlab's integration tests, one test crate with a module per area (one link, one binary).
+//!
+//! Tests that boot real VMs or build boxes are `#[ignore]`d with the reason, so a plain
+//! `cargo test` reports them as ignored, never as passed; `scripts/test-all` runs them with
+//! `--ignored` inside mlab's network namespace.
+
+// Helpers shared by the test modules.
+mod common;
+mod ssh_support;
+mod upstream;
+mod vm_support;
+
+mod bad_input;
+mod box_build;
+mod cli;
+mod cli_doctor;
+mod properties;
+mod render_behaviour;
+mod render_snapshots;
+mod render_tools;
+mod resolve;
+mod ssh;
+mod ssh_shell;
+mod upstream_flags;
+mod vm_boot;
+mod vm_lifecycle;
+mod vm_provision;

@@ -130,7 +130,7 @@ Package: mesos
 Version: $VERSION-mlab1
 Architecture: amd64
 Maintainer: mlab <mlab@localhost>
-Depends: libsvn1, libapr1, libcurl4, libsasl2-2, libsasl2-modules, libarchive13, libev4, zlib1g, libssl3, libstdc++6
+Depends: libsvn1, libapr1, libcurl4, libsasl2-2, libarchive13, zlib1g, libssl3, libstdc++6
 Section: admin
 Priority: optional
 Description: Apache Mesos $VERSION cluster manager (master, agent, mesos-execute)

@@ -29,5 +29,7 @@ patchelf "${clear[@]}" --replace-needed libssl.so.1.0.0 libssl.so.3 \
     --replace-needed libcrypto.so.1.0.0 libcrypto.so.3 "$lib"
 printf 'char PyExc_Exception[64], PyExc_TypeError[64], _Py_NoneStruct[64];\n' > pystub.c
 gcc -shared -fPIC -o "$OUT/libpystub.so" pystub.c
-patchelf --add-needed libpystub.so --set-rpath '$ORIGIN' "$lib"
+# One change per patchelf run: combined with --add-needed, --set-rpath writes a wrong string.
+patchelf --add-needed libpystub.so "$lib"
+patchelf --set-rpath '$ORIGIN' "$lib"
 echo "prepare-lib: $(du -h "$lib" | cut -f1) $lib"

@@ -34,7 +34,7 @@ all: $(addprefix $(OUTDIR)/,$(PROGRAMS)) $(addprefix $(OUTDIR)/libexec/,$(HELPER
 
 $(OUTDIR)/mesos-master: $(call obj,master/main master/allocator/allocator master/allocator/mesos/sorter/random/sorter)
 $(OUTDIR)/mesos-agent: $(call obj,slave/main)
-$(OUTDIR)/mesos-execute: $(call obj,cli/execute scheduler/scheduler)
+$(OUTDIR)/mesos-execute: $(call obj,cli/execute scheduler/scheduler authentication/http/basic_authenticatee) $(O)/libprocess/pid.o
 $(OUTDIR)/libexec/mesos-containerizer: $(call obj,slave/containerizer/mesos/main slave/containerizer/mesos/mount)
 $(OUTDIR)/libexec/mesos-executor: $(call obj,launcher/executor) $(CHECKS) $(V1EXECUTOR) $(EXECUTOR_DRIVER)
 $(OUTDIR)/libexec/mesos-fetcher: $(call obj,launcher/fetcher)

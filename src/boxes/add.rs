@@ -97,7 +97,7 @@ impl BoxStore {
 /// Stream `url` into `target`, returning the sha256 of the bytes received.
 fn download(url: &str, target: &Path, progress: Progress) -> Result<String> {
     let download_error = |message: String| BoxError::Download { url: url.to_string(), message };
-    let mut response = ureq::get(url).call().map_err(|e| download_error(e.to_string()))?;
+    let mut response = crate::artifacts::fetch::http_agent().get(url).call().map_err(|e| download_error(e.to_string()))?;
     let total = response.body().content_length();
     let bar = progress.bytes_bar(total, format!("downloading {}", file_name_of(url)));
     let mut reader = response.body_mut().as_reader();

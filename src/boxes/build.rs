@@ -34,7 +34,55 @@ pub const BASE_PACKAGES: &[&str] = &[
     "python3-cffi-backend",
 ];
 
-pub const DEFAULT_MIRROR: &str = "http://deb.debian.org/debian";
+/// The Debian mirror this host's apt uses for `suite` (from `/etc/apt/sources.list.d/*.sources`
+/// or `/etc/apt/sources.list`): boxes and build roots come from where apt already goes.
+pub fn apt_mirror(suite: &str) -> Option<String> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir("/etc/apt/sources.list.d")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "sources" || x == "list")).collect())
+        .unwrap_or_default();
+    files.sort();
+    files.insert(0, "/etc/apt/sources.list".into());
+    files.iter().filter_map(|f| std::fs::read_to_string(f).ok()).find_map(|text| mirror_in(&text, suite))
+}
+
+/// The first mirror serving `suite` in one apt sources file (one-line or deb822 format).
+fn mirror_in(text: &str, suite: &str) -> Option<String> {
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if words.first() == Some(&"deb") {
+            // `deb [options] URI SUITE COMPONENTS...`
+            let rest: Vec<&str> = words[1..].iter().copied().skip_while(|w| w.starts_with('[')).collect();
+            let rest: Vec<&str> = if words[1].starts_with('[') && !words[1].ends_with(']') {
+                words[1..].iter().copied().skip_while(|w| !w.ends_with(']')).skip(1).collect()
+            } else {
+                rest
+            };
+            if rest.len() >= 2 && rest[1] == suite {
+                return Some(rest[0].to_string());
+            }
+        }
+    }
+    for stanza in text.split("\n\n") {
+        let field = |name: &str| {
+            stanza
+                .lines()
+                .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(':')).map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>()))
+        };
+        let types = field("Types").unwrap_or_default();
+        if types.iter().any(|t| t == "deb") && field("Suites").unwrap_or_default().iter().any(|s| s == suite) {
+            if let Some(uri) = field("URIs").and_then(|u| u.into_iter().next()) {
+                return Some(uri);
+            }
+        }
+    }
+    None
+}
+/// What the built-in labs run that Debian ships, baked into boxes (guests reach no mirror):
+/// ZooKeeper, Docker, nginx for the admin router, the runtime libraries mlab's Mesos package
+/// depends on, and the tools the readiness checks and students use (curl, dig).
+pub const LAB_PACKAGES: &[&str] =
+    &["zookeeperd", "docker.io", "nginx", "libsvn1", "libapr1", "libcurl4", "libsasl2-2", "libarchive13", "curl", "bind9-dnsutils"];
+
 pub const DEFAULT_SUITE: &str = "bookworm";
 pub const DEFAULT_SIZE: u64 = 3 << 30;
 
@@ -67,7 +115,7 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> BuildOptions {
-        BuildOptions { mirror: DEFAULT_MIRROR.to_string(), packages: Vec::new(), suite: DEFAULT_SUITE.to_string(), size: DEFAULT_SIZE }
+        BuildOptions { mirror: apt_mirror(DEFAULT_SUITE).unwrap_or_default(), packages: Vec::new(), suite: DEFAULT_SUITE.to_string(), size: DEFAULT_SIZE }
     }
 }
 
@@ -84,6 +132,9 @@ impl BoxStore {
         }
         for package in &options.packages {
             validate_package_name(package)?;
+        }
+        if options.mirror.is_empty() {
+            return Err(BoxError::NoMirror(options.suite.clone()));
         }
         let debootstrap = require("debootstrap", "debootstrap")?;
         let mkfs = require("mkfs.ext4", "e2fsprogs")?;
@@ -274,6 +325,16 @@ fn unmount_below(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mirror_comes_from_the_apt_sources() {
+        let one_line =
+            "# comment\ndeb [signed-by=/k.gpg] http://mirror.example/debian bookworm main\ndeb http://mirror.example/debian-security bookworm-security main\n";
+        assert_eq!(mirror_in(one_line, "bookworm").as_deref(), Some("http://mirror.example/debian"));
+        let deb822 = "Types: deb\nURIs: http://m.example/debian-security\nSuites: bookworm-security\n\nTypes: deb\nURIs: http://m.example/debian\nSuites: bookworm bookworm-updates\nComponents: main\n";
+        assert_eq!(mirror_in(deb822, "bookworm").as_deref(), Some("http://m.example/debian"));
+        assert_eq!(mirror_in(deb822, "trixie"), None);
+    }
 
     #[test]
     fn package_names() {

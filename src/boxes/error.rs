@@ -54,6 +54,8 @@ pub enum BoxError {
 
     #[error("building a box needs root (debootstrap and device files); run it as root, e.g. `sudo mlab box build {0}`")]
     NotRoot(String),
+    #[error("no Debian mirror for {0} in this host's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/); add one, as `apt-get update` uses")]
+    NoMirror(String),
 
     #[error("could not understand `qemu-img info` output for {path}: {message}")]
     QemuImgInfo { path: PathBuf, message: String },

@@ -19,11 +19,11 @@ mod progress;
 mod store;
 #[cfg(test)]
 mod tests;
-mod tools;
+pub(crate) mod tools;
 
 pub use add::Source;
-pub use build::{BASE_PACKAGES, BuildOptions, DEFAULT_MIRROR, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE};
-pub use digest::{parse_sha256, sha256_file};
+pub use build::{BASE_PACKAGES, BuildOptions, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE, LAB_PACKAGES, apt_mirror};
+pub use digest::{copy_hashing, parse_sha256, sha256_file};
 pub use error::{BoxError, Result};
 pub use progress::Progress;
 pub use store::{BoxStore, BoxSummary, validate_name};

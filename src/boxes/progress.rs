@@ -8,6 +8,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub enum Progress {
     /// Draw bars and spinners on stderr.
     Show,
+    /// No bars; one plain line per event on stderr (stderr is not a terminal).
+    Lines,
     /// Draw nothing.
     #[default]
     Hide,
@@ -40,10 +42,22 @@ impl Progress {
         spinner
     }
 
+    /// Bars on a terminal, plain lines elsewhere.
+    pub fn for_stderr() -> Progress {
+        if std::io::IsTerminal::is_terminal(&std::io::stderr()) { Progress::Show } else { Progress::Lines }
+    }
+
+    /// One line about what is happening, where lines are wanted.
+    pub(crate) fn note(self, message: impl std::fmt::Display) {
+        if self != Progress::Hide {
+            eprintln!("{message}");
+        }
+    }
+
     fn target(self) -> ProgressDrawTarget {
         match self {
             Progress::Show => ProgressDrawTarget::stderr(),
-            Progress::Hide => ProgressDrawTarget::hidden(),
+            Progress::Lines | Progress::Hide => ProgressDrawTarget::hidden(),
         }
     }
 }

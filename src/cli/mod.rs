@@ -43,6 +43,7 @@ pub enum Command {
     SshConfig(commands::ssh_config::Args),
     #[command(name = "box")]
     Box(commands::boxes::Args),
+    Artifact(commands::artifact::Args),
     Doctor(commands::doctor::Args),
 }
 
@@ -73,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Ssh(args) => commands::ssh::run(&ctx, args),
         Command::SshConfig(args) => commands::ssh_config::run(&ctx, args),
         Command::Box(args) => commands::boxes::run(&ctx, args),
+        Command::Artifact(args) => commands::artifact::run(&ctx, args),
         Command::Doctor(args) => commands::doctor::run(&ctx, args),
     };
     match result {

@@ -2,7 +2,6 @@
 //! [`parse`]), finding labs by name ([`library`]), composition ([`compose`]), validation
 //! ([`validate`]) and resolution into a plan ([`resolve`]).
 
-pub mod artifacts;
 pub mod compose;
 pub mod diagnostic;
 pub mod library;
@@ -14,7 +13,7 @@ pub mod size;
 pub mod source;
 pub mod validate;
 
-pub use artifacts::Catalog;
+pub use crate::artifacts::Catalog;
 pub use compose::ComposedLab;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use library::LabLibrary;

@@ -244,20 +244,40 @@ pub struct SparkSettings {
     pub dispatcher_mem: Option<Memory>,
 }
 
-/// A package the host fetches once, verifies and stages into the lab.
+/// A package the host obtains once (fetched, imported or built), verifies and stages into the
+/// lab; or, without roles, an input that a build uses.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArtifactEntry {
     /// Version, for display and file names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
-    /// An http(s) URL or a path on the host.
+    /// Where it comes from: an http(s) URL, a path on the host, or `pypi:NAME==VERSION` (a file
+    /// of that release, found through the index pip is configured with).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    /// Lowercase hex SHA-256 of the file. Required: nothing unverified enters a lab.
+    /// The file name it is cached and staged under (default: the last part of `source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// Lowercase hex SHA-256 of the file. Required for what is fetched or imported: nothing
+    /// unverified enters a lab.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    /// The roles that need it (catalog entries).
+    /// Made by `mlab artifact build` with this recipe (`provisioners/builds/NAME/`), from
+    /// `inputs`; cached by the checksums of the recipe and the inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build: Option<String>,
+    /// The artifacts a build uses (each pinned by its own sha256).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<String>,
+    /// Why this artifact cannot be obtained at all; its roles keep their configuration but
+    /// their steps never run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavailable: Option<String>,
+    /// Where a person gets the file, for artifacts with no source mlab can reach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The roles that need it (catalog entries); none for build inputs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<Role>,
 }

@@ -9,11 +9,11 @@ use ipnet::Ipv4Net;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::artifacts::{Artifact, Catalog};
 use super::compose::ComposedLab;
 use super::model::{Autostart, Containerizer, NetworkMode};
 use super::role::{Role, ports};
 use super::validate::{all_roles, check_cidr, expand_names, memory_needed, nth_host, round_up};
+use crate::artifacts::{Artifact, Catalog};
 
 /// The base image used when a lab names none.
 pub const DEFAULT_BOX: &str = "debian-12";
@@ -282,8 +282,16 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
 
     // Artifacts: the catalog, overridden by the lab, limited to what the lab's roles need.
     let lab_roles: BTreeSet<Role> = nodes.iter().flat_map(|n| n.roles.iter().copied()).collect();
-    let artifacts: BTreeMap<String, Artifact> =
-        catalog.merged_with(&lab.artifacts).into_iter().filter(|(_, a)| a.roles.iter().any(|r| lab_roles.contains(r))).collect();
+    // Build inputs of those come along: a build needs their checksums.
+    let merged = catalog.merged_with(&lab.artifacts);
+    let mut artifacts: BTreeMap<String, Artifact> =
+        merged.iter().filter(|(_, a)| a.roles.iter().any(|r| lab_roles.contains(r))).map(|(n, a)| (n.clone(), a.clone())).collect();
+    let inputs: Vec<String> = artifacts.values().flat_map(|a| a.inputs.clone()).collect();
+    for input in inputs {
+        if let Some(a) = merged.get(&input) {
+            artifacts.entry(input).or_insert_with(|| a.clone());
+        }
+    }
     for node in &mut nodes {
         node.artifacts = artifacts
             .iter()

@@ -54,8 +54,13 @@ pub async fn add_agents(
     // Re-plan with the new state: the new agents get their addresses, every node's hosts
     // block lists them, and `up` creates, boots and provisions what is missing.
     let grown = super::open_instance(library, catalog, instance.name())?;
-    let up_opts =
-        UpOptions { source: grown.state.source.clone(), ssh_timeout, provision: Some((provisioners, ProvisionOptions::default())), host_entries: None };
+    let up_opts = UpOptions {
+        source: grown.state.source.clone(),
+        ssh_timeout,
+        provision: Some((provisioners, ProvisionOptions::default())),
+        host_entries: None,
+        ready_timeout: Duration::from_secs(180),
+    };
     let report = up(conn, &grown.dir, &grown.lab, &up_opts, progress).await?;
     Ok(AddAgentReport { started_spares, added, up: report })
 }

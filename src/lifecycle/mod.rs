@@ -10,6 +10,7 @@ mod halt;
 mod instance;
 mod progress;
 mod provisioning;
+pub mod readiness;
 mod spec;
 mod status;
 mod up;

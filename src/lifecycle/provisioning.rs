@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use super::spec::ssh_target;
 use super::{LifecycleError, NodeProgress, task_failed};
+use crate::artifacts::{ArtifactCache, Availability};
 use crate::lab::ResolvedLab;
-use crate::provision::{ArtifactCache, Availability, ProvisionError, ProvisionOptions, ProvisionReport, plan_stages, provision};
+use crate::provision::{ProvisionError, ProvisionOptions, ProvisionReport, plan_stages, provision};
 use crate::render::{Manifest, Provisioners, render_lab};
 use crate::ssh::Session;
 use crate::state::{LabDir, LabState};
@@ -64,27 +65,35 @@ pub async fn provision_lab(
     progress: &NodeProgress,
 ) -> Result<ProvisionReport, LifecycleError> {
     let render_err = |e: crate::render::RenderError| LifecycleError::Other(e.to_string());
+    let cache = ArtifactCache::default_location();
+    let availability = crate::artifacts::availability(&cache, provisioners, &lab.artifacts, &lab.artifacts);
+    // Built artifacts are staged under the name and checksum of the file their build made.
+    let mut staged_lab = lab.clone();
+    staged_lab.artifacts = crate::artifacts::with_built_files(&lab.artifacts, &availability);
+    let lab = &staged_lab;
     let rendered = render_lab(provisioners, lab).map_err(render_err)?;
     let manifest = Manifest::load(provisioners).map_err(render_err)?;
-    let availability = ArtifactCache::default_location().availability(&lab.artifacts);
     let ready: BTreeMap<String, std::path::PathBuf> = availability
         .iter()
         .filter_map(|(name, a)| match a {
-            Availability::Ready(path) => Some((name.clone(), path.clone())),
-            Availability::Missing(_) => None,
+            Availability::Ready(file) => Some((name.clone(), file.path.clone())),
+            _ => None,
         })
         .collect();
+    let stages_all = |step: &str| manifest.steps.iter().find(|s| s.name == step).is_some_and(|spec| spec.artifacts.iter().any(|a| a == "*"));
     let needs = |node: &str, step: &str| -> Vec<String> {
         let Some(spec) = manifest.steps.iter().find(|s| s.name == step) else { return Vec::new() };
-        if spec.artifacts.iter().any(|a| a == "*") {
-            lab.node(node).map(|n| n.artifacts.clone()).unwrap_or_default()
+        if stages_all(step) {
+            // The staging step installs what can be had; a role whose artifact cannot be had
+            // at all is reported by its own step.
+            let node_artifacts = lab.node(node).map(|n| n.artifacts.clone()).unwrap_or_default();
+            node_artifacts.into_iter().filter(|a| !matches!(availability.get(a), Some(Availability::Unavailable(_)))).collect()
         } else {
             spec.artifacts.iter().filter(|a| lab.artifacts.contains_key(*a)).cloned().collect()
         }
     };
     let uploads = |node: &str, step: &str| -> Vec<(String, String)> {
-        let Some(spec) = manifest.steps.iter().find(|s| s.name == step) else { return Vec::new() };
-        if !spec.artifacts.iter().any(|a| a == "*") {
+        if !stages_all(step) {
             return Vec::new();
         }
         needs(node, step)
@@ -97,13 +106,7 @@ pub async fn provision_lab(
             .collect()
     };
     let blocked = |node: &str, step: &str| -> Option<String> {
-        let missing: Vec<String> = needs(node, step)
-            .into_iter()
-            .filter_map(|name| match availability.get(&name) {
-                Some(Availability::Missing(why)) => Some(why.clone()),
-                _ => None,
-            })
-            .collect();
+        let missing: Vec<String> = needs(node, step).into_iter().filter_map(|name| availability.get(&name).and_then(Availability::reason)).collect();
         (!missing.is_empty()).then(|| missing.join("; "))
     };
     let plan = plan_stages(&rendered, uploads);

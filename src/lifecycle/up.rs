@@ -26,6 +26,8 @@ pub struct UpOptions {
     pub provision: Option<(Provisioners, ProvisionOptions)>,
     /// Also write the lab's block into this hosts file of the host (`--host-entries`).
     pub host_entries: Option<std::path::PathBuf>,
+    /// How long services may take to answer after provisioning.
+    pub ready_timeout: Duration,
 }
 
 /// What `up` did, for the summary table and `--json`.
@@ -45,6 +47,8 @@ pub struct UpReport {
     pub started: Vec<String>,
     /// What provisioning did, step by step (absent with `--no-provision`).
     pub provision: Option<ProvisionReport>,
+    /// Each service, checked live after provisioning (absent with `--no-provision`).
+    pub readiness: Option<super::readiness::ReadinessReport>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -164,6 +168,18 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
     if let Some(path) = &state.host_entries {
         crate::hostfile::update(path, &dir.name, Some(&crate::render::hosts_block(lab))).map_err(LifecycleError::Other)?;
     }
+    let readiness = match &opts.provision {
+        Some((provisioners, _)) => {
+            let cache = crate::artifacts::ArtifactCache::default_location();
+            let availability = crate::artifacts::availability(&cache, provisioners, &lab.artifacts, &lab.artifacts);
+            let line = progress.line("services");
+            line.set_message("checking what is ready");
+            let report = super::readiness::check(lab, &sessions, &availability, opts.ready_timeout).await;
+            line.finish_and_clear();
+            Some(report)
+        }
+        None => None,
+    };
     for session in sessions.into_values() {
         if let Ok(session) = Arc::try_unwrap(session) {
             let _ = session.close().await;
@@ -190,5 +206,6 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
         created,
         started: to_start,
         provision,
+        readiness,
     })
 }

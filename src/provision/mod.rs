@@ -12,11 +12,9 @@
 //! - Steps that need an artifact the host has not staged (Mesos, Marathon, ...) are skipped
 //!   with the reason, never reported as done.
 
-mod artifacts;
 mod plan;
 mod run;
 
-pub use artifacts::{ArtifactCache, Availability};
 pub use plan::{NodeStep, Stage, StepPlan, plan_stages};
 pub use run::{ProvisionOptions, ProvisionReport, StepOutcome, StepStatus, provision};
 

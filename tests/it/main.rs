@@ -10,6 +10,7 @@ mod ssh_support;
 mod upstream;
 mod vm_support;
 
+mod artifacts_build;
 mod bad_input;
 mod box_build;
 mod cli;
@@ -24,4 +25,5 @@ mod ssh_shell;
 mod upstream_flags;
 mod vm_boot;
 mod vm_lifecycle;
+mod vm_mesos;
 mod vm_provision;

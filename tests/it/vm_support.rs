@@ -6,10 +6,11 @@ use std::time::Instant;
 
 use mlab::boxes::{BoxImage, BoxStore, BuildOptions, Progress};
 
-/// The box the VM tests boot: Debian 12 from Debian packages with ZooKeeper and the Docker
-/// engine baked in, since test guests have no route out of their namespace to install them.
+/// The box the VM tests boot: Debian 12 from Debian packages with what the built-in labs run
+/// baked in (the same list `mlab box build` uses), since test guests have no route out of
+/// their namespace to install anything.
 pub const TEST_BOX: &str = "mlab-test";
-pub const TEST_BOX_PACKAGES: &[&str] = &["zookeeperd", "docker.io"];
+pub const TEST_BOX_PACKAGES: &[&str] = mlab::boxes::LAB_PACKAGES;
 
 /// `$MLAB_TEST_CACHE` (default `/var/cache/mlab-test`): boxes built by tests, reused.
 pub fn test_cache() -> PathBuf {
@@ -39,6 +40,11 @@ pub fn test_box() -> BoxImage {
     image
 }
 
+/// `$MLAB_TEST_CACHE/artifacts`: the artifacts the Mesos VM tests stage, built once.
+pub fn test_artifacts() -> PathBuf {
+    test_cache().join("artifacts")
+}
+
 /// A fresh state directory qemu (running as libvirt's qemu user) can traverse.
 pub fn vm_state_dir(prefix: &str) -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix(prefix).tempdir_in("/var/tmp").expect("state dir");
@@ -55,12 +61,15 @@ pub struct Mlab {
     pub home: PathBuf,
     /// Passed as `--provisioners` when set.
     pub provisioners: Option<PathBuf>,
+    /// The artifact cache (`MLAB_ARTIFACTS`); default: an empty one inside `home`, so Mesos's
+    /// steps wait for artifacts.
+    pub artifacts: Option<PathBuf>,
 }
 
 impl Mlab {
     pub fn new(home: &std::path::Path) -> Mlab {
         std::os::unix::fs::symlink(test_box_store().dir(), home.join("boxes")).expect("link the test boxes");
-        Mlab { home: home.to_path_buf(), provisioners: None }
+        Mlab { home: home.to_path_buf(), provisioners: None, artifacts: None }
     }
 
     /// Run mlab; return (success, exit code, stdout, stderr).
@@ -70,6 +79,10 @@ impl Mlab {
         match &self.provisioners {
             Some(dir) => cmd.env("MLAB_PROVISIONERS", dir),
             None => cmd.env_remove("MLAB_PROVISIONERS"),
+        };
+        match &self.artifacts {
+            Some(dir) => cmd.env("MLAB_ARTIFACTS", dir),
+            None => cmd.env_remove("MLAB_ARTIFACTS"),
         };
         let out = cmd.output().expect("run mlab");
         (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())

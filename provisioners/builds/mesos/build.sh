@@ -4,9 +4,9 @@
 #
 #   $IN/mesos-src.tar.gz       the Mesos 1.11.0 source (include/, src/, 3rdparty/)
 #   $IN/protobuf-src.tar.gz    protobuf 3.5.0 source: protoc must match the library's protobuf
-#   $IN/libmesos.so            libmesos 1.11.0, taken out of PyPI's mesos.scheduler binary and
-#                              made loadable on Debian 12 by mlab (see src/artifacts/libmesos.rs)
-#   $IN/libpystub.so           the three Python symbols that binary still refers to
+#   $STAGE/libmesos.so         libmesos 1.11.0, taken out of PyPI's mesos.scheduler binary and
+#                              made loadable on Debian 12 (prepare-lib.sh, then mlab's ELF edit)
+#   $STAGE/libpystub.so        the three Python symbols that binary still refers to
 #
 # Why this route: a full source build of Mesos is about 375 C++ files (hours on 2 cores) and
 # needs tarballs the source snapshot lacks. The PyPI binary carries all of libmesos; only the
@@ -16,9 +16,9 @@
 # Output: $OUT/mesos_1.11.0-mlab1_amd64.deb. Work happens in $WORK; the caller removes it.
 set -euo pipefail
 
-VERSION=1.11.0
+VERSION=${VERSION:-1.11.0}
 JOBS=${JOBS:-2}
-: "${IN:?}" "${OUT:?}" "${WORK:?}"
+: "${IN:?}" "${STAGE:?}" "${OUT:?}" "${WORK:?}"
 log() { echo "mesos-build: $*"; }
 
 mkdir -p "$WORK" "$OUT"
@@ -111,9 +111,9 @@ for v in 0.2.0:v0 1.1.0:v1; do
 done
 
 log "mesos-master, mesos-agent, mesos-execute and the libexec helpers"
-cp "$IN/libmesos.so" "$WORK/libmesos-$VERSION.so"
-cp "$IN/libpystub.so" "$WORK/libpystub.so"
-make -s -C "$M" -f "$(dirname "$0")/programs.mk" -j"$JOBS" \
+cp "$STAGE/libmesos.so" "$WORK/libmesos-$VERSION.so"
+cp "$STAGE/libpystub.so" "$WORK/libpystub.so"
+make -s -C "$M" -f "$(dirname "${BASH_SOURCE[0]}")/programs.mk" -j"$JOBS" \
     BUILD="$B" PROTOBUF_SRC="$P/src" LIBDIR="$WORK" OUTDIR="$WORK/bin"
 
 log "package"

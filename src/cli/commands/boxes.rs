@@ -37,7 +37,8 @@ pub enum BoxCommand {
         /// Debian mirror to build from
         #[arg(long)]
         mirror: Option<String>,
-        /// Extra Debian package to bake in (repeatable), e.g. --package zookeeperd
+        /// Debian package to bake in (repeatable), e.g. --package zookeeperd; default: what the
+        /// built-in labs run (ZooKeeper, Docker, nginx, Mesos's runtime libraries, curl, dig)
         #[arg(long = "package", value_name = "PACKAGE")]
         packages: Vec<String>,
     },
@@ -74,6 +75,7 @@ pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             println!("added box {name} (sha256 {})", image.meta.sha256);
         }
         BoxCommand::Build { name, mirror, packages } => {
+            let packages = if packages.is_empty() { mlab::boxes::LAB_PACKAGES.iter().map(|p| p.to_string()).collect() } else { packages };
             let mut options = BuildOptions { packages, ..BuildOptions::default() };
             if let Some(mirror) = mirror {
                 options.mirror = mirror;

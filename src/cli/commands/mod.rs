@@ -1,6 +1,7 @@
 //! One file per subcommand: argument struct and a `run` that calls the library.
 
 pub mod add_agent;
+pub mod artifact;
 pub mod boxes;
 pub mod destroy;
 pub mod doctor;

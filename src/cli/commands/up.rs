@@ -22,6 +22,9 @@ pub struct Args {
     /// Seconds each node may take to answer SSH
     #[arg(long, default_value_t = 300, value_name = "SECONDS")]
     pub timeout: u64,
+    /// Seconds services may take to answer after provisioning before `up` reports them not ready
+    #[arg(long, default_value_t = 180, value_name = "SECONDS")]
+    pub ready_timeout: u64,
     /// Print the report as JSON
     #[arg(long)]
     pub json: bool,
@@ -62,6 +65,14 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         Some(state) => lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), Some(&state)).map_err(lifecycle_failure)?,
         None => planned,
     };
+    if !args.no_provision {
+        // Software Debian does not ship: built here when that needs no network, else named.
+        let cache = mlab::artifacts::ArtifactCache::default_location();
+        let shown = if args.json { mlab::boxes::Progress::Hide } else { mlab::boxes::Progress::for_stderr() };
+        for note in mlab::artifacts::prepare_for_lab(&cache, &ctx.provisioners(), &lab.artifacts, shown) {
+            eprintln!("note: {note}");
+        }
+    }
     let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
     let report = block_on(async {
         let conn = lifecycle::connect(&args.provider.options()).await?;
@@ -69,14 +80,23 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             eprintln!("note: {notice}");
         }
         let provision = (!args.no_provision).then(|| (ctx.provisioners(), ProvisionOptions { force: args.force, ..Default::default() }));
-        let opts = UpOptions { source, ssh_timeout: Duration::from_secs(args.timeout), provision, host_entries: args.host_entries.clone() };
+        let opts = UpOptions {
+            source,
+            ssh_timeout: Duration::from_secs(args.timeout),
+            provision,
+            host_entries: args.host_entries.clone(),
+            ready_timeout: Duration::from_secs(args.ready_timeout),
+        };
         lifecycle::up(&conn, &dir, &lab, &opts, &progress).await
     })?
     .map_err(lifecycle_failure)?;
 
+    // A service the lab declares and mlab could run that does not answer fails the command.
+    let ready = report.readiness.as_ref().is_none_or(|r| r.all_ready());
+    let status = if ready { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if args.json {
         print_json(&report)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(status);
     }
     let mut t = table(&["NODE", "IP", "STATE", "BOOT"]);
     for n in &report.nodes {
@@ -101,6 +121,24 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             overhead
         );
     }
+    if let Some(readiness) = &report.readiness {
+        print_readiness(readiness);
+    }
     println!("next: `mlab ssh NODE`, `mlab status`");
-    Ok(ExitCode::SUCCESS)
+    Ok(status)
+}
+
+/// The readiness report: one line per service, what was seen or why not.
+pub fn print_readiness(report: &mlab::lifecycle::readiness::ReadinessReport) {
+    use mlab::lifecycle::readiness::Readiness;
+    let mut t = table(&["SERVICE", "STATE", "DETAIL"]);
+    for s in &report.services {
+        let state = match s.state {
+            Readiness::Ready => "ready",
+            Readiness::NotReady => "NOT READY",
+            Readiness::NotAvailable => "not available",
+        };
+        t.add_row([s.title.clone(), state.to_string(), s.detail.clone()]);
+    }
+    println!("{t}");
 }

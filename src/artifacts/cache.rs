@@ -1,0 +1,308 @@
+//! The host's artifact cache: verified files by checksum, `DIR/<sha256>/<file>`, and for built
+//! artifacts an index from the build's key (the checksums of its recipe and inputs) to the file
+//! it made, `DIR/built/<name>-<key>.json`. `DIR` is `$MLAB_ARTIFACTS`, else
+//! `$MLAB_HOME/artifacts`.
+//!
+//! Nothing enters the cache unverified: a file is hashed while it is copied into a temporary
+//! file inside the cache, checked against the pinned checksum, and only then renamed into
+//! place, so an interrupted or mismatched copy leaves nothing under a checksum's name.
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Read};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::ArtifactError;
+use super::catalog::{Artifact, Obtain};
+use crate::boxes::copy_hashing;
+
+/// A verified file in the cache.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CachedFile {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub file_name: String,
+    pub size: u64,
+}
+
+/// Whether an artifact can be staged, and if not what to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Availability {
+    Ready(CachedFile),
+    /// Not on this host yet; `fix` is the command (or step) that gets it.
+    Missing {
+        why: String,
+        fix: String,
+    },
+    /// Cannot be obtained at all.
+    Unavailable(String),
+}
+
+impl Availability {
+    /// One line for reports: why not, and what to do.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Availability::Ready(_) => None,
+            Availability::Missing { why, fix } => Some(format!("{why}; {fix}")),
+            Availability::Unavailable(why) => Some(format!("not available: {why}")),
+        }
+    }
+}
+
+/// What a finished build made, as recorded in the index.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BuiltRecord {
+    sha256: String,
+    file_name: String,
+    built_at: u64,
+    seconds: f64,
+}
+
+/// The host's artifact cache.
+#[derive(Debug, Clone)]
+pub struct ArtifactCache {
+    pub dir: PathBuf,
+}
+
+impl ArtifactCache {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        ArtifactCache { dir: dir.into() }
+    }
+
+    /// `$MLAB_ARTIFACTS`, else `$MLAB_HOME/artifacts`.
+    pub fn default_location() -> Self {
+        let dir = std::env::var_os("MLAB_ARTIFACTS").filter(|v| !v.is_empty()).map(PathBuf::from);
+        ArtifactCache::new(dir.unwrap_or_else(|| crate::paths::mlab_home().join("artifacts")))
+    }
+
+    /// Where a verified file lives.
+    pub fn path_of(&self, sha256: &str, file_name: &str) -> PathBuf {
+        self.dir.join(sha256).join(file_name)
+    }
+
+    /// Build roots live beside the files they make.
+    pub fn buildroots_dir(&self) -> PathBuf {
+        self.dir.join("buildroots")
+    }
+
+    /// Logs of builds, kept for the message of a failed one.
+    pub fn logs_dir(&self) -> PathBuf {
+        self.dir.join("logs")
+    }
+
+    fn built_record(&self, name: &str, key: &str) -> PathBuf {
+        self.dir.join("built").join(format!("{name}-{key}.json"))
+    }
+
+    /// The cached file of a pinned artifact, if it is here.
+    pub fn pinned(&self, sha256: &str, file_name: &str) -> Option<CachedFile> {
+        let path = self.path_of(sha256, file_name);
+        let size = std::fs::metadata(&path).ok().filter(|m| m.is_file())?.len();
+        Some(CachedFile { path, sha256: sha256.to_string(), file_name: file_name.to_string(), size })
+    }
+
+    /// What the build `name` with key `key` made, if it finished before and its file is here.
+    pub fn built(&self, name: &str, key: &str) -> Option<CachedFile> {
+        let text = std::fs::read_to_string(self.built_record(name, key)).ok()?;
+        let record: BuiltRecord = serde_json::from_str(&text).ok()?;
+        self.pinned(&record.sha256, &record.file_name)
+    }
+
+    /// Record that the build `name` with key `key` made `file` (already in the cache).
+    pub fn record_built(&self, name: &str, key: &str, file: &CachedFile, seconds: f64) -> Result<(), ArtifactError> {
+        let record = BuiltRecord { sha256: file.sha256.clone(), file_name: file.file_name.clone(), built_at: crate::state::now(), seconds };
+        let path = self.built_record(name, key);
+        let text = serde_json::to_string_pretty(&record).unwrap_or_default();
+        write_atomically(&path, text.as_bytes())
+    }
+
+    /// Copy `reader` into the cache as `file_name`, hashing while writing; keep it only if its
+    /// checksum is `expected` (any checksum when `None`, for what a build made).
+    pub fn store(&self, reader: &mut dyn Read, file_name: &str, expected: Option<&str>, on_progress: impl FnMut(u64)) -> Result<CachedFile, ArtifactError> {
+        check_file_name(file_name)?;
+        let incoming = self.dir.join("incoming");
+        std::fs::create_dir_all(&incoming).map_err(|e| ArtifactError::io("create", &incoming, e))?;
+        let temp = tempfile::Builder::new().prefix(".partial-").tempfile_in(&incoming).map_err(|e| ArtifactError::io("create a file in", &incoming, e))?;
+        let (size, sha256) = {
+            let mut writer = BufWriter::new(temp.as_file());
+            copy_hashing(reader, &mut writer, on_progress).map_err(|e| ArtifactError::io("write", temp.path(), e))?
+        };
+        if let Some(expected) = expected {
+            if sha256 != expected {
+                // The temporary file is removed as `temp` drops.
+                return Err(ArtifactError::Mismatch { file: file_name.to_string(), expected: expected.to_string(), actual: sha256 });
+            }
+        }
+        temp.as_file().sync_all().map_err(|e| ArtifactError::io("sync", temp.path(), e))?;
+        let path = self.path_of(&sha256, file_name);
+        let dir = path.parent().unwrap_or(&self.dir).to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|e| ArtifactError::io("create", &dir, e))?;
+        temp.persist(&path).map_err(|e| ArtifactError::io("move into place", &path, e.error))?;
+        Ok(CachedFile { path, sha256, file_name: file_name.to_string(), size })
+    }
+
+    /// Copy a local file into the cache, verified against `expected`.
+    pub fn store_file(&self, from: &Path, file_name: &str, expected: Option<&str>) -> Result<CachedFile, ArtifactError> {
+        let mut file = std::fs::File::open(from).map_err(|e| ArtifactError::io("open", from, e))?;
+        self.store(&mut file, file_name, expected, |_| {}).map_err(|e| match e {
+            ArtifactError::Mismatch { expected, actual, .. } => ArtifactError::Mismatch { file: from.display().to_string(), expected, actual },
+            other => other,
+        })
+    }
+
+    /// Where each artifact stands on this host. Built artifacts are found by their build key
+    /// (`keys`, computed by the caller from the recipes); the rest by their pinned checksum.
+    pub fn availability(&self, artifacts: &BTreeMap<String, Artifact>, keys: &BTreeMap<String, String>) -> BTreeMap<String, Availability> {
+        artifacts.iter().map(|(name, a)| (name.clone(), self.check(a, keys.get(name).map(String::as_str)))).collect()
+    }
+
+    fn check(&self, a: &Artifact, build_key: Option<&str>) -> Availability {
+        match &a.obtain {
+            Obtain::Unavailable { why } => Availability::Unavailable(why.clone()),
+            Obtain::Build { .. } => match build_key.and_then(|key| self.built(&a.name, key)) {
+                Some(file) => Availability::Ready(file),
+                None => {
+                    Availability::Missing { why: format!("`{}` is not built on this host yet", a.name), fix: format!("run `mlab artifact build {}`", a.name) }
+                }
+            },
+            Obtain::Fetch | Obtain::Import => {
+                let Some(sum) = &a.sha256 else {
+                    return Availability::Missing {
+                        why: format!("artifact `{}` is not pinned", a.name),
+                        fix: "add its sha256 to the lab's `artifacts:` (or your catalog) after checking the file (`sha256sum FILE`)".into(),
+                    };
+                };
+                let Some(file_name) = &a.file_name else {
+                    return Availability::Missing {
+                        why: format!("artifact `{}` has no source or file name", a.name),
+                        fix: "give it `source:` or `file:`".into(),
+                    };
+                };
+                match self.pinned(sum, file_name) {
+                    Some(file) => Availability::Ready(file),
+                    None if a.obtain == Obtain::Fetch => {
+                        Availability::Missing { why: format!("`{}` is not in the host cache", a.name), fix: format!("run `mlab artifact fetch {}`", a.name) }
+                    }
+                    None => Availability::Missing {
+                        why: format!("`{}` has no source mlab can reach{}", a.name, a.origin.as_deref().map(|o| format!(" (it is {o})")).unwrap_or_default()),
+                        fix: format!("bring the file and run `mlab artifact import FILE` (sha256 {sum})"),
+                    },
+                }
+            }
+        }
+    }
+}
+
+/// A file name that stays inside its cache directory.
+fn check_file_name(name: &str) -> Result<(), ArtifactError> {
+    let ok = !name.is_empty() && name != "." && name != ".." && !name.contains('/') && !name.contains('\0') && !name.starts_with('.');
+    if ok { Ok(()) } else { Err(ArtifactError::BadFileName(name.to_string())) }
+}
+
+/// Write through a temporary file and rename, so a reader never sees half a file.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ArtifactError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| ArtifactError::io("create", dir, e))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| ArtifactError::io("create a file in", dir, e))?;
+    std::io::Write::write_all(&mut temp, bytes).map_err(|e| ArtifactError::io("write", path, e))?;
+    temp.persist(path).map_err(|e| ArtifactError::io("move into place", path, e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Role;
+
+    fn artifact(obtain: Obtain, sha256: Option<String>) -> Artifact {
+        Artifact {
+            name: "tool".into(),
+            version: None,
+            source: Some("/srv/tool.tgz".into()),
+            sha256,
+            roles: vec![Role::MesosMaster],
+            file_name: Some("tool.tgz".into()),
+            obtain,
+            inputs: Vec::new(),
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn store_keeps_only_verified_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::new(tmp.path().join("cache"));
+        let sum = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"tool contents"));
+        let stored = cache.store(&mut &b"tool contents"[..], "tool.tgz", Some(&sum), |_| {}).unwrap();
+        assert_eq!(std::fs::read(&stored.path).unwrap(), b"tool contents");
+        assert_eq!(cache.pinned(&sum, "tool.tgz"), Some(stored));
+
+        let wrong = "0".repeat(64);
+        let err = cache.store(&mut &b"other contents"[..], "tool.tgz", Some(&wrong), |_| {}).unwrap_err().to_string();
+        assert!(err.contains(&wrong) && err.contains("has sha256"), "both checksums are named: {err}");
+        assert!(!cache.path_of(&wrong, "tool.tgz").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(cache.dir.join("incoming")).unwrap().collect();
+        assert!(leftovers.is_empty(), "no partial file is left: {leftovers:?}");
+    }
+
+    #[test]
+    fn an_interrupted_copy_leaves_nothing() {
+        struct Breaks(usize);
+        impl Read for Breaks {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "connection reset"));
+                }
+                self.0 -= 1;
+                buf[0] = b'x';
+                Ok(1)
+            }
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::new(tmp.path());
+        assert!(cache.store(&mut Breaks(3), "tool.tgz", None, |_| {}).is_err());
+        let everything: Vec<_> = walk(tmp.path());
+        assert!(everything.iter().all(|p| p.is_dir()), "only empty directories remain: {everything:?}");
+    }
+
+    fn walk(dir: &Path) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            }
+            out.push(path);
+        }
+        out
+    }
+
+    #[test]
+    fn file_names_cannot_leave_the_cache() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::new(tmp.path());
+        for bad in ["../../usr", "a/b", "..", ".hidden", ""] {
+            assert!(matches!(cache.store(&mut &b"x"[..], bad, None, |_| {}), Err(ArtifactError::BadFileName(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn availability_says_what_to_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::new(tmp.path());
+        let keys = BTreeMap::from([("tool".to_string(), "k1".to_string())]);
+        let built = artifact(Obtain::Build { recipe: "tool".into() }, None);
+        let all = BTreeMap::from([("tool".to_string(), built)]);
+        let Availability::Missing { fix, .. } = &cache.availability(&all, &keys)["tool"] else { panic!("not built yet") };
+        assert_eq!(fix, "run `mlab artifact build tool`");
+        let file = cache.store(&mut &b"made"[..], "tool.deb", None, |_| {}).unwrap();
+        cache.record_built("tool", "k1", &file, 1.0).unwrap();
+        assert_eq!(cache.availability(&all, &keys)["tool"], Availability::Ready(file));
+        let other_key = BTreeMap::from([("tool".to_string(), "k2".to_string())]);
+        assert!(matches!(cache.availability(&all, &other_key)["tool"], Availability::Missing { .. }), "a changed recipe or input needs a new build");
+
+        let gone = BTreeMap::from([("tool".to_string(), artifact(Obtain::Unavailable { why: "shut down".into() }, None))]);
+        assert_eq!(cache.availability(&gone, &keys)["tool"].reason().unwrap(), "not available: shut down");
+    }
+}

@@ -1,0 +1,259 @@
+//! What is ready, checked live: after provisioning, `up` (and `mlab status --services`) asks
+//! each service through its own API from inside the lab, over the nodes' SSH sessions, and
+//! never reports a service from configuration alone. A service whose artifact cannot be had is
+//! "not available"; one that mlab could run but does not answer is "not ready" with why.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::artifacts::Availability;
+use crate::lab::{ResolvedLab, Role};
+use crate::ssh::Session;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Readiness {
+    Ready,
+    /// mlab could run it, and it does not answer (yet).
+    NotReady,
+    /// Its software cannot be obtained here; nothing runs.
+    NotAvailable,
+}
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceReport {
+    pub service: String,
+    pub title: String,
+    pub state: Readiness,
+    /// What was seen (`leading master: master1`), or why not.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReadinessReport {
+    pub services: Vec<ServiceReport>,
+    /// Seconds spent waiting for services to come up.
+    pub waited_s: f64,
+}
+
+impl ReadinessReport {
+    /// True when every service mlab could run answers.
+    pub fn all_ready(&self) -> bool {
+        self.services.iter().all(|s| s.state != Readiness::NotReady)
+    }
+}
+
+/// Which artifact each framework-like service needs; when it cannot be had, the service is
+/// "not available" without being asked.
+fn artifact_roles(service: &str) -> &'static [Role] {
+    match service {
+        "marathon" => &[Role::Marathon],
+        "chronos" => &[Role::Chronos],
+        "kafka" => &[Role::Kafka],
+        "spark" => &[Role::SparkDispatcher],
+        "mesos" | "agents" => &[Role::MesosMaster],
+        "mesos-dns" => &[Role::MesosDns],
+        _ => &[],
+    }
+}
+
+/// Check every service of `lab`, retrying those that do not answer until `wait` has passed
+/// (services started a moment ago are still electing leaders and registering).
+pub async fn check(
+    lab: &ResolvedLab,
+    sessions: &HashMap<String, Arc<Session>>,
+    availability: &BTreeMap<String, Availability>,
+    wait: Duration,
+) -> ReadinessReport {
+    let began = Instant::now();
+    loop {
+        let services = check_once(lab, sessions, availability).await;
+        let report = ReadinessReport { services, waited_s: began.elapsed().as_secs_f64() };
+        if report.all_ready() || began.elapsed() >= wait {
+            return report;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+}
+
+/// Why the artifacts of `roles` keep a service from running, if they do.
+fn blocked_by_artifacts(lab: &ResolvedLab, roles: &[Role], availability: &BTreeMap<String, Availability>) -> Option<(Readiness, String)> {
+    for artifact in lab.artifacts.values().filter(|a| a.roles.iter().any(|r| roles.contains(r))) {
+        match availability.get(&artifact.name) {
+            Some(Availability::Unavailable(why)) => return Some((Readiness::NotAvailable, format!("{} is not available: {why}", artifact.name))),
+            Some(missing @ Availability::Missing { .. }) => return Some((Readiness::NotReady, missing.reason().unwrap_or_default())),
+            _ => {}
+        }
+    }
+    None
+}
+
+async fn run(sessions: &HashMap<String, Arc<Session>>, node: &str, cmd: &str) -> Result<String, String> {
+    let session = sessions.get(node).ok_or_else(|| format!("node {node} is not running"))?;
+    let out = session.exec_capture(cmd).await.map_err(|e| format!("cannot ask on {node}: {e}"))?;
+    if out.status == 0 { Ok(out.stdout_text()) } else { Err(format!("{} (exit {})", out.stderr_text().trim(), out.status)) }
+}
+
+/// The node to ask from: the first running one of `preferred`, else any running node.
+fn asker<'a>(lab: &'a ResolvedLab, sessions: &HashMap<String, Arc<Session>>, preferred: &[String]) -> Option<&'a str> {
+    preferred.iter().chain(lab.nodes.iter().map(|n| &n.name)).find(|n| sessions.contains_key(*n)).and_then(|n| lab.node(n)).map(|n| n.name.as_str())
+}
+
+async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>, availability: &BTreeMap<String, Availability>) -> Vec<ServiceReport> {
+    let ip = |name: &str| lab.node(name).map(|n| n.ip.to_string()).unwrap_or_default();
+    let mut out = Vec::new();
+    let mut leader: Option<String> = None;
+    let mut push = |service: &str, title: &str, state: Readiness, detail: String| {
+        out.push(ServiceReport { service: service.into(), title: title.into(), state, detail });
+    };
+    for service in &lab.services {
+        let (name, title) = (service.name.as_str(), service.title.as_str());
+        if let Some((state, why)) = blocked_by_artifacts(lab, artifact_roles(name), availability) {
+            push(name, title, state, why);
+            if name == "mesos" {
+                push("agents", "Mesos agents", state, "the agents need the same Mesos package".into());
+            }
+            continue;
+        }
+        let Some(from) = asker(lab, sessions, &service.nodes) else {
+            push(name, title, Readiness::NotReady, "no node of the lab is running".into());
+            continue;
+        };
+        match name {
+            "zookeeper" => {
+                let mut modes = Vec::new();
+                for node in &service.nodes {
+                    let cmd = format!("exec 3<>/dev/tcp/{}/{} && printf srvr >&3 && cat <&3", ip(node), service.port);
+                    if let Ok(text) = run(sessions, from, &format!("timeout 5 bash -c {}", crate::ssh::shell_quote(&[cmd]))).await {
+                        if let Some(mode) = text.lines().find_map(|l| l.strip_prefix("Mode: ")) {
+                            modes.push((node.clone(), mode.trim().to_string()));
+                        }
+                    }
+                }
+                let quorum = service.nodes.len() / 2 + 1;
+                let leading = modes.iter().find(|(_, m)| m == "leader" || m == "standalone");
+                let detail = match leading {
+                    Some((node, mode)) if service.nodes.len() == 1 => format!("{mode} on {node}"),
+                    Some((node, _)) => format!("leader {node}, {} of {} serving (quorum {quorum})", modes.len(), service.nodes.len()),
+                    None => format!("no leader yet; {} of {} answer", modes.len(), service.nodes.len()),
+                };
+                let ok = leading.is_some() && modes.len() >= quorum;
+                push(name, title, if ok { Readiness::Ready } else { Readiness::NotReady }, detail);
+            }
+            "mesos" => {
+                let mut seen = None;
+                for node in &service.nodes {
+                    let cmd = format!("curl -sf --max-time 5 http://{}:{}/master/state", ip(node), service.port);
+                    if let Ok(text) = run(sessions, from, &cmd).await {
+                        if let Ok(state) = serde_json::from_str::<serde_json::Value>(&text) {
+                            if let Some(pid) = state["leader"].as_str() {
+                                seen = Some(pid.to_string());
+                                break;
+                            }
+                        }
+                    }
+                }
+                // `master@IP:PORT`: name the node.
+                let leader_ip = seen.as_deref().and_then(|pid| pid.split('@').nth(1)).and_then(|a| a.split(':').next()).map(str::to_string);
+                let leader_node = leader_ip.as_deref().and_then(|a| lab.nodes.iter().find(|n| n.ip.to_string() == a)).map(|n| n.name.clone());
+                match (&leader_ip, &leader_node) {
+                    (Some(addr), node) => {
+                        push(name, title, Readiness::Ready, format!("leading master: {} ({addr})", node.clone().unwrap_or_else(|| addr.clone())));
+                        leader = Some(addr.clone());
+                    }
+                    _ => push(
+                        name,
+                        title,
+                        Readiness::NotReady,
+                        "no master answers with a leader yet (still electing, or see `journalctl -u mesos-master` on the masters)".into(),
+                    ),
+                }
+                // Agents: every running agent node registered and active with the leader.
+                let expected: Vec<&str> =
+                    lab.nodes.iter().filter(|n| n.has(Role::MesosAgent) && sessions.contains_key(&n.name)).map(|n| n.name.as_str()).collect();
+                let registered = match &leader {
+                    Some(addr) => {
+                        let cmd = format!("curl -sf --max-time 5 http://{addr}:{}/master/slaves", service.port);
+                        run(sessions, from, &cmd)
+                            .await
+                            .ok()
+                            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                            .map(|v| {
+                                v["slaves"]
+                                    .as_array()
+                                    .map(|a| {
+                                        a.iter()
+                                            .filter(|s| s["active"].as_bool() == Some(true))
+                                            .filter_map(|s| s["hostname"].as_str().map(str::to_string))
+                                            .collect::<Vec<_>>()
+                                    })
+                                    .unwrap_or_default()
+                            })
+                            .unwrap_or_default()
+                    }
+                    None => Vec::new(),
+                };
+                let missing: Vec<&str> =
+                    expected.iter().copied().filter(|n| !registered.iter().any(|h| lab.node(n).is_some_and(|node| h == &node.fqdn || h == n))).collect();
+                let detail = if missing.is_empty() {
+                    format!("{} of {} registered", expected.len(), expected.len())
+                } else {
+                    format!("{} of {} registered; waiting for {}", expected.len() - missing.len(), expected.len(), missing.join(", "))
+                };
+                push("agents", "Mesos agents", if missing.is_empty() && leader.is_some() { Readiness::Ready } else { Readiness::NotReady }, detail);
+            }
+            "mesos-dns" => {
+                let dns_ip = ip(&service.nodes[0]);
+                let other: Vec<String> = lab.nodes.iter().filter(|n| !service.nodes.contains(&n.name)).map(|n| n.name.clone()).collect();
+                let from = asker(lab, sessions, &other).unwrap_or(from);
+                let cmd = format!("dig +short +time=2 +tries=1 @{dns_ip} leader.mesos A");
+                match run(sessions, from, &cmd).await.map(|t| t.trim().to_string()) {
+                    Ok(answer) if !answer.is_empty() => push(name, title, Readiness::Ready, format!("leader.mesos is {answer} (asked from {from})")),
+                    Ok(_) => push(name, title, Readiness::NotReady, "answers, but has no leader.mesos yet".into()),
+                    Err(e) => push(name, title, Readiness::NotReady, format!("does not answer DNS on {dns_ip}: {e}")),
+                }
+            }
+            "admin-router" => {
+                let router = ip(&service.nodes[0]);
+                let mut bad = Vec::new();
+                let mut good = vec!["/".to_string()];
+                // The portal, and each route whose service can run.
+                let mut paths = vec![("/".to_string(), "admin-router")];
+                for routed in lab.services.iter().filter(|s| s.route.is_some()) {
+                    if blocked_by_artifacts(lab, artifact_roles(&routed.name), availability).is_none() {
+                        let route = routed.route.clone().unwrap_or_default();
+                        let probe = if routed.name == "mesos" { format!("{route}master/state") } else { route };
+                        paths.push((probe, routed.name.as_str()));
+                    }
+                }
+                good.clear();
+                for (path, _) in &paths {
+                    let cmd = format!("curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 http://{router}:{}{path}", service.port);
+                    match run(sessions, from, &cmd).await {
+                        Ok(code) if code.starts_with('2') || code.starts_with('3') => good.push(path.clone()),
+                        Ok(code) => bad.push(format!("{path} answers {code}")),
+                        Err(e) => bad.push(format!("{path}: {e}")),
+                    }
+                }
+                if bad.is_empty() {
+                    push(name, title, Readiness::Ready, format!("http://{router}/ serves {}", good.join(" ")));
+                } else {
+                    push(name, title, Readiness::NotReady, bad.join("; "));
+                }
+            }
+            "marathon-lb" => {
+                let cmd = format!("curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 http://{}:{}/", ip(&service.nodes[0]), service.port);
+                match run(sessions, from, &cmd).await {
+                    Ok(code) if code.starts_with('2') || code.starts_with('3') => push(name, title, Readiness::Ready, format!("HAProxy stats answer {code}")),
+                    other => push(name, title, Readiness::NotReady, format!("HAProxy stats do not answer ({})", other.unwrap_or_else(|e| e))),
+                }
+            }
+            _ => push(name, title, Readiness::NotReady, "no live check for this service yet, so it is not reported ready".into()),
+        }
+    }
+    out
+}

@@ -1,0 +1,94 @@
+//! Mesos for real, with real VMs: `mlab up` of a one-master lab with the built Mesos and
+//! Mesos-DNS artifacts ends with a readiness report that was checked live; then, through the
+//! real APIs: one leading master, agent1 registered, `add-agent` registers agent2, a task run
+//! with `mesos-execute` finishes and its output is read back from the agent's sandbox,
+//! Mesos-DNS answers `leader.mesos` from another node, and the admin router returns the
+//! master's state.
+//!
+//! `#[ignore]`d: run with `--ignored` inside mlab's namespace after `artifacts_build` (see
+//! scripts/test-all).
+
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::vm_support::{self, Mlab, libvirt_objects, test_artifacts, test_box, test_lab, vm_state_dir};
+
+const LAB: &str = "e2e-mesos";
+const MASTER_IP: &str = "192.168.129.11";
+
+fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["readiness"]["services"].as_array().unwrap().iter().find(|s| s["service"] == name).unwrap_or_else(|| panic!("no {name} in {report}"))
+}
+
+fn master_state(mlab: &Mlab, from: &str, url: &str) -> Value {
+    let text = mlab.sh(from, &format!("curl -sf --max-time 10 {url}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url} from {from}: not JSON ({e}): {text}"))
+}
+
+#[test]
+#[ignore = "boots real VMs inside mlab's namespace with the built Mesos; scripts/test-all runs it"]
+fn mesos_runs_for_real() {
+    test_box();
+    let state = vm_state_dir("mlab-e2e-mesos-");
+    let mut mlab = Mlab::new(state.path());
+    mlab.artifacts = Some(test_artifacts());
+    let _cleanup = vm_support::DestroyOnDrop { mlab: &mlab, lab: LAB };
+    let lab = test_lab(LAB);
+
+    let t0 = Instant::now();
+    let (ok, stdout, stderr) = mlab.run(&["up", &lab, "--json"]);
+    eprintln!("TIMING up of e2e-mesos (2 nodes, Mesos provisioned, ready): {:.1} s", t0.elapsed().as_secs_f64());
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
+    assert!(ok, "up reports every service ready:\n{}\n{stderr}", serde_json::to_string_pretty(&report["readiness"]).unwrap());
+    for step in ["artifacts", "mesos-master", "mesos-agent", "mesos-dns", "admin-router"] {
+        let statuses: Vec<&str> =
+            report["provision"]["steps"].as_array().unwrap().iter().filter(|s| s["step"] == step).map(|s| s["status"].as_str().unwrap()).collect();
+        assert!(!statuses.is_empty() && statuses.iter().all(|s| *s == "done"), "{step}: {statuses:?}");
+    }
+    assert_eq!(service(&report, "mesos")["state"], "ready");
+    assert!(service(&report, "mesos")["detail"].as_str().unwrap().contains("master1"), "{report}");
+    assert_eq!(service(&report, "agents")["detail"], "1 of 1 registered");
+    assert_eq!(service(&report, "mesos-dns")["state"], "ready");
+    assert_eq!(service(&report, "admin-router")["state"], "ready");
+
+    // The real API: one leader, agent1 registered with its resources.
+    let state = master_state(&mlab, "master1", &format!("http://{MASTER_IP}:5050/master/state"));
+    assert_eq!(state["leader"], format!("master@{MASTER_IP}:5050"), "{state}");
+    assert_eq!(state["version"], "1.11.0");
+    let slaves = master_state(&mlab, "master1", &format!("http://{MASTER_IP}:5050/master/slaves"));
+    let hosts: Vec<&str> = slaves["slaves"].as_array().unwrap().iter().map(|s| s["hostname"].as_str().unwrap()).collect();
+    assert_eq!(hosts, ["agent1.e2e-mesos.test"], "{slaves}");
+
+    // add-agent: agent2 registers.
+    let t0 = Instant::now();
+    let added = mlab.json(&["add-agent", "--json"]);
+    eprintln!("TIMING add-agent (registered): {:.1} s", t0.elapsed().as_secs_f64());
+    assert_eq!(added["started_spares"], serde_json::json!(["agent2"]));
+    assert_eq!(service(&added["up"], "agents")["detail"], "2 of 2 registered", "{added}");
+    let slaves = master_state(&mlab, "agent2", &format!("http://{MASTER_IP}:5050/master/slaves"));
+    assert_eq!(slaves["slaves"].as_array().unwrap().len(), 2, "{slaves}");
+
+    // A task with mesos-execute, from the master, with nothing configured by hand.
+    let t0 = Instant::now();
+    let out = mlab.sh("master1", "bash -lc \"mesos-execute --name=hello --command='echo hello-from-mesos-task' 2>/dev/null\"");
+    eprintln!("TIMING mesos-execute task: {:.1} s", t0.elapsed().as_secs_f64());
+    assert!(out.contains("TASK_FINISHED"), "{out}");
+    let sandbox_output = ["agent1", "agent2"]
+        .iter()
+        .map(|agent| mlab.sh(agent, "sudo find /var/lib/mesos/agent/slaves -path '*/executors/hello/runs/*' -name stdout -exec cat {} + 2>/dev/null || true"))
+        .collect::<String>();
+    assert!(sandbox_output.contains("hello-from-mesos-task"), "the task's output, read back from its sandbox: {sandbox_output}");
+
+    // Mesos-DNS from another node; the admin router in front of the master.
+    let answer = mlab.sh("agent1", "dig +short @192.168.129.11 leader.mesos A");
+    assert_eq!(answer.trim(), MASTER_IP);
+    let resolved = mlab.sh("agent2", "getent hosts leader.mesos");
+    assert!(resolved.starts_with(MASTER_IP), "every node resolves *.mesos names: {resolved}");
+    let routed = master_state(&mlab, "agent1", &format!("http://{MASTER_IP}/mesos/master/state"));
+    assert_eq!(routed["leader"], format!("master@{MASTER_IP}:5050"));
+
+    let (ok, _, stderr) = mlab.run(&["destroy", "--yes"]);
+    assert!(ok, "{stderr}");
+    assert!(!libvirt_objects().contains("mlab-e2e-mesos"), "left in libvirt: {}", libvirt_objects());
+}

@@ -24,3 +24,7 @@ fmt:
 # namespace): up vs guest boot, mlab's CPU, status latency, destroy. Not part of the tests.
 bench:
     bash scripts/bench
+
+# The fast tests 50 times in a row under the default parallelism; stops at the first failure.
+stress:
+    for i in $(seq 50); do echo "run $i"; cargo test --lib --tests --quiet >/dev/null 2>&1 || { echo "failed on run $i"; exit 1; }; done; echo "50 of 50 runs passed"

@@ -87,6 +87,8 @@ pub struct Inputs<'a> {
     pub lab: &'a ResolvedLab,
     pub home: &'a Path,
     pub boxes: &'a BoxStore,
+    /// Where the lab's artifacts stand on this host.
+    pub artifacts: &'a std::collections::BTreeMap<String, crate::artifacts::Availability>,
 }
 
 /// Run every check, in the order a user would fix things.
@@ -100,6 +102,7 @@ pub fn diagnose(inputs: &Inputs) -> Report {
         check_qemu(),
         check_box_tools(),
         check_box(inputs.boxes, &inputs.lab.box_name),
+        check_artifacts(inputs.lab, inputs.artifacts),
         check_memory(Path::new("/proc/meminfo"), needed_mib, started),
         check_disk(inputs.home, disks_gib),
         check_home_access(inputs.home, inputs.uri),
@@ -112,6 +115,32 @@ pub fn diagnose(inputs: &Inputs) -> Report {
         ok: checks.iter().all(|c| c.status != Status::Fail),
         checks,
     }
+}
+
+// ---- artifacts -----------------------------------------------------------------------------
+
+/// Has this host what the lab stages (Mesos, Mesos-DNS, ...)? Missing ones fail with the command
+/// that gets them; ones that cannot be had here are named, as a warning.
+pub fn check_artifacts(lab: &ResolvedLab, available: &std::collections::BTreeMap<String, crate::artifacts::Availability>) -> Check {
+    use crate::artifacts::Availability;
+    let staged = |name: &&String| lab.artifacts.get(*name).is_some_and(|a| !a.roles.is_empty());
+    let missing: Vec<String> =
+        available.iter().filter(|(n, _)| staged(n)).filter(|(_, a)| matches!(a, Availability::Missing { .. })).filter_map(|(_, a)| a.reason()).collect();
+    let unavailable: Vec<&str> =
+        available.iter().filter(|(n, _)| staged(n)).filter(|(_, a)| matches!(a, Availability::Unavailable(_))).map(|(n, _)| n.as_str()).collect();
+    let ready = available.iter().filter(|(n, _)| staged(n)).filter(|(_, a)| matches!(a, Availability::Ready(_))).count();
+    let not_here = if unavailable.is_empty() { String::new() } else { format!("; not available here: {}", unavailable.join(", ")) };
+    if !missing.is_empty() {
+        return Check::fail("artifacts", format!("{ready} staged, {} missing{not_here}", missing.len()), missing.join("\n"));
+    }
+    if !unavailable.is_empty() {
+        return Check::warn(
+            "artifacts",
+            format!("{ready} ready{not_here}"),
+            "their roles keep their configuration and never run; `mlab artifact list` says why",
+        );
+    }
+    Check::ok("artifacts", format!("{ready} ready"))
 }
 
 // ---- libvirt -------------------------------------------------------------------------------

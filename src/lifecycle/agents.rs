@@ -103,6 +103,10 @@ fn choose_agents(instance: &Instance, opts: &AddAgentOptions) -> Result<(Vec<Str
 #[derive(Debug, Clone, Serialize)]
 pub struct RemoveAgentReport {
     pub removed: String,
+    /// The Mesos agent id the leading master now records as gone.
+    pub marked_gone: Option<String>,
+    /// Why the master could not be told, if it could not.
+    pub note: Option<String>,
     pub provision: ProvisionReport,
 }
 
@@ -139,7 +143,13 @@ pub async fn remove_agent(
     if let Some(path) = &shrunk.state.host_entries {
         crate::hostfile::update(path, shrunk.name(), Some(&crate::render::hosts_block(&lab))).map_err(LifecycleError::Other)?;
     }
-    Ok(RemoveAgentReport { removed: node.to_string(), provision })
+    let fqdn = instance.node(node)?.fqdn.clone();
+    let (marked_gone, note) = match super::readiness::mark_agent_gone(&lab, &sessions, &fqdn).await {
+        Ok(Some(id)) => (Some(id), None),
+        Ok(None) => (None, Some(format!("no Mesos master knew an agent {fqdn}"))),
+        Err(e) => (None, Some(format!("could not tell the Mesos master that {node} is gone: {e}"))),
+    };
+    Ok(RemoveAgentReport { removed: node.to_string(), marked_gone, note, provision })
 }
 
 /// Only agents that `add-agent` brought in can be removed; the lab file's own nodes come back

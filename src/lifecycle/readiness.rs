@@ -31,6 +31,9 @@ pub struct ServiceReport {
     pub state: Readiness,
     /// What was seen (`leading master: master1`), or why not.
     pub detail: String,
+    /// Not ready for a reason waiting cannot change (an artifact not on this host).
+    #[serde(skip)]
+    pub settled: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -73,7 +76,8 @@ pub async fn check(
     loop {
         let services = check_once(lab, sessions, availability).await;
         let report = ReadinessReport { services, waited_s: began.elapsed().as_secs_f64() };
-        if report.all_ready() || began.elapsed() >= wait {
+        let worth_waiting = report.services.iter().any(|s| s.state == Readiness::NotReady && !s.settled);
+        if !worth_waiting || began.elapsed() >= wait {
             return report;
         }
         tokio::time::sleep(Duration::from_secs(3)).await;
@@ -106,9 +110,10 @@ fn asker<'a>(lab: &'a ResolvedLab, sessions: &HashMap<String, Arc<Session>>, pre
 async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>, availability: &BTreeMap<String, Availability>) -> Vec<ServiceReport> {
     let ip = |name: &str| lab.node(name).map(|n| n.ip.to_string()).unwrap_or_default();
     let mut out = Vec::new();
+    let mut settled: Vec<String> = Vec::new();
     let mut leader: Option<String> = None;
     let mut push = |service: &str, title: &str, state: Readiness, detail: String| {
-        out.push(ServiceReport { service: service.into(), title: title.into(), state, detail });
+        out.push(ServiceReport { service: service.into(), title: title.into(), state, detail, settled: false });
     };
     for service in &lab.services {
         let (name, title) = (service.name.as_str(), service.title.as_str());
@@ -116,6 +121,10 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
             push(name, title, state, why);
             if name == "mesos" {
                 push("agents", "Mesos agents", state, "the agents need the same Mesos package".into());
+            }
+            settled.push(name.to_string());
+            if name == "mesos" {
+                settled.push("agents".into());
             }
             continue;
         }
@@ -226,7 +235,12 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                 for routed in lab.services.iter().filter(|s| s.route.is_some()) {
                     if blocked_by_artifacts(lab, artifact_roles(&routed.name), availability).is_none() {
                         let route = routed.route.clone().unwrap_or_default();
-                        let probe = if routed.name == "mesos" { format!("{route}master/state") } else { route };
+                        // A path each service answers with 200 (Mesos-DNS's API has no page at its root).
+                        let probe = match routed.name.as_str() {
+                            "mesos" => format!("{route}master/state"),
+                            "mesos-dns" => format!("{route}v1/version"),
+                            _ => route,
+                        };
                         paths.push((probe, routed.name.as_str()));
                     }
                 }
@@ -255,5 +269,57 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
             _ => push(name, title, Readiness::NotReady, "no live check for this service yet, so it is not reported ready".into()),
         }
     }
+    for report in &mut out {
+        report.settled = settled.contains(&report.service);
+    }
     out
+}
+
+/// `mlab status --services`: one pass of the checks over the nodes running now.
+pub async fn services_now(
+    instance: &super::Instance,
+    provisioners: &crate::render::Provisioners,
+    running: &[String],
+) -> Result<ReadinessReport, super::LifecycleError> {
+    let sessions = super::connect_sessions(&instance.dir, &instance.lab, running, Duration::from_secs(20)).await?;
+    let cache = crate::artifacts::ArtifactCache::default_location();
+    let availability = crate::artifacts::availability(&cache, provisioners, &instance.lab.artifacts, &instance.lab.artifacts);
+    let report = check(&instance.lab, &sessions, &availability, Duration::ZERO).await;
+    for session in sessions.into_values() {
+        if let Ok(session) = Arc::try_unwrap(session) {
+            let _ = session.close().await;
+        }
+    }
+    Ok(report)
+}
+
+/// Tell the leading master that the agent on `fqdn` is gone for good (`MARK_AGENT_GONE`), so
+/// it is not kept as an unreachable ghost and its tasks are reported lost at once. Returns the
+/// agent's id, or `None` when no master knows an agent by that name.
+pub async fn mark_agent_gone(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>, fqdn: &str) -> Result<Option<String>, String> {
+    let port = lab.mesos.master_port;
+    let from = asker(lab, sessions, &lab.mesos.masters).ok_or("no node of the lab is running")?;
+    let mut last = String::from("no master answers");
+    for master in &lab.mesos.masters {
+        let ip = lab.node(master).map(|n| n.ip.to_string()).unwrap_or_default();
+        // /master/slaves on a non-leading master redirects to the leader.
+        let slaves = match run(sessions, from, &format!("curl -sfL --max-time 10 http://{ip}:{port}/master/slaves")).await {
+            Ok(text) => text,
+            Err(e) => {
+                last = e;
+                continue;
+            }
+        };
+        let value: serde_json::Value = serde_json::from_str(&slaves).map_err(|e| format!("/master/slaves is not JSON: {e}"))?;
+        let Some(id) = value["slaves"].as_array().and_then(|a| a.iter().find(|s| s["hostname"] == fqdn)).and_then(|s| s["id"].as_str()).map(str::to_string)
+        else {
+            return Ok(None);
+        };
+        let body = serde_json::json!({ "type": "MARK_AGENT_GONE", "mark_agent_gone": { "agent_id": { "value": id } } }).to_string();
+        let cmd =
+            format!("curl -sfL --max-time 10 -X POST -H 'Content-Type: application/json' -d {} http://{ip}:{port}/api/v1", crate::ssh::shell_quote(&[body]));
+        run(sessions, from, &cmd).await?;
+        return Ok(Some(id));
+    }
+    Err(last)
 }

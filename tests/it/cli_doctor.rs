@@ -10,6 +10,7 @@ fn doctor(home: &std::path::Path, extra: &[&str]) -> (Option<i32>, Value) {
         .env("MLAB_LABS_DIR", home.join("no-user-labs"))
         .env_remove("MLAB_PROVISIONERS")
         .env_remove("MLAB_LIBVIRT_URI")
+        .env_remove("MLAB_ARTIFACTS")
         .args(["doctor", "--json", "--connect", "test:///default"])
         .args(extra)
         .output()
@@ -34,7 +35,7 @@ fn missing_box_fails_with_the_command_to_build_it() {
 
     let checks = report["checks"].as_array().expect("checks");
     let names: Vec<&str> = checks.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, ["libvirt", "kvm", "qemu", "box-tools", "box", "memory", "disk", "home-access", "netns"]);
+    assert_eq!(names, ["libvirt", "kvm", "qemu", "box-tools", "box", "artifacts", "memory", "disk", "home-access", "netns"]);
     for c in checks {
         let status = c["status"].as_str().expect("status");
         assert!(["ok", "warn", "fail"].contains(&status), "{c}");
@@ -47,6 +48,11 @@ fn missing_box_fails_with_the_command_to_build_it() {
     assert_eq!(boxed["status"], "fail");
     assert_eq!(boxed["fix"], "`mlab box build debian-12`");
     assert_eq!(check(&report, "libvirt")["status"], "ok", "the test driver needs no daemon");
+    // An empty MLAB_HOME has no Mesos: the check fails with the command that builds it.
+    let artifacts = check(&report, "artifacts");
+    assert_eq!(artifacts["status"], "fail", "{artifacts}");
+    assert!(artifacts["fix"].as_str().unwrap().contains("mlab artifact build mesos"), "{artifacts}");
+    assert!(artifacts["detail"].as_str().unwrap().contains("not available here: marathon"), "{artifacts}");
     assert_eq!(check(&report, "home-access")["status"], "ok", "only qemu:///system needs traversal");
 }
 

@@ -3,7 +3,7 @@
 //! real APIs: one leading master, agent1 registered, `add-agent` registers agent2, a task run
 //! with `mesos-execute` finishes and its output is read back from the agent's sandbox,
 //! Mesos-DNS answers `leader.mesos` from another node, and the admin router returns the
-//! master's state.
+//! master's state; `remove-agent` marks the agent gone.
 //!
 //! `#[ignore]`d: run with `--ignored` inside mlab's namespace after `artifacts_build` (see
 //! scripts/test-all).
@@ -71,9 +71,9 @@ fn mesos_runs_for_real() {
 
     // A task with mesos-execute, from the master, with nothing configured by hand.
     let t0 = Instant::now();
-    let out = mlab.sh("master1", "bash -lc \"mesos-execute --name=hello --command='echo hello-from-mesos-task' 2>/dev/null\"");
+    let (code, out, err) = mlab.run_code(&["ssh", "master1", "--", "bash", "-lc", "mesos-execute --name=hello --command='echo hello-from-mesos-task'"]);
     eprintln!("TIMING mesos-execute task: {:.1} s", t0.elapsed().as_secs_f64());
-    assert!(out.contains("TASK_FINISHED"), "{out}");
+    assert!(code == 0 && out.contains("TASK_FINISHED"), "exit {code}:\n{out}\n{err}");
     let sandbox_output = ["agent1", "agent2"]
         .iter()
         .map(|agent| mlab.sh(agent, "sudo find /var/lib/mesos/agent/slaves -path '*/executors/hello/runs/*' -name stdout -exec cat {} + 2>/dev/null || true"))
@@ -87,6 +87,13 @@ fn mesos_runs_for_real() {
     assert!(resolved.starts_with(MASTER_IP), "every node resolves *.mesos names: {resolved}");
     let routed = master_state(&mlab, "agent1", &format!("http://{MASTER_IP}/mesos/master/state"));
     assert_eq!(routed["leader"], format!("master@{MASTER_IP}:5050"));
+
+    // remove-agent: the master is told the agent is gone, so no ghost stays registered.
+    let removed = mlab.json(&["remove-agent", "agent2", "--yes", "--json"]);
+    assert!(removed["marked_gone"].is_string(), "{removed}");
+    let slaves = master_state(&mlab, "master1", &format!("http://{MASTER_IP}:5050/master/slaves"));
+    let hosts: Vec<&str> = slaves["slaves"].as_array().unwrap().iter().map(|s| s["hostname"].as_str().unwrap()).collect();
+    assert_eq!(hosts, ["agent1.e2e-mesos.test"], "{slaves}");
 
     let (ok, _, stderr) = mlab.run(&["destroy", "--yes"]);
     assert!(ok, "{stderr}");

@@ -75,8 +75,13 @@ fn provisioning_wiring_and_on_demand_agents() {
     let log_dir = mlab.lab_dir(LAB).join("logs");
     assert!(stderr.contains(&log_dir.display().to_string()), "the log's path is shown:\n{stderr}");
 
-    // Rerun: continues from the failed step; earlier steps are not run again.
-    let report = mlab.json(&["up", &lab, "--json"]);
+    // Rerun: continues from the failed step; earlier steps are not run again. This lab's
+    // artifact cache is empty, so Mesos is not ready and `up` says so with exit status 1.
+    let (code, report) = mlab.json_code(&["up", &lab, "--json"]);
+    assert_eq!(code, 1, "Mesos is not built here, so not every service is ready: {report}");
+    let mesos = report["readiness"]["services"].as_array().unwrap().iter().find(|s| s["service"] == "mesos").cloned().unwrap();
+    assert_eq!(mesos["state"], "not-ready");
+    assert!(mesos["detail"].as_str().unwrap().contains("mlab artifact build mesos"), "says what to run: {mesos}");
     let provision = &report["provision"];
     assert_eq!(step_statuses(provision, "fail-once"), ["done", "done", "done"], "{provision}");
     assert_eq!(step_statuses(provision, "zookeeper"), ["unchanged", "unchanged", "unchanged"], "{provision}");
@@ -124,12 +129,12 @@ fn provisioning_wiring_and_on_demand_agents() {
 
     // add-agent starts the declared spare; every node learns it.
     let t0 = Instant::now();
-    let added = mlab.json(&["add-agent", "--json"]);
+    let (_, added) = mlab.json_code(&["add-agent", "--json"]);
     eprintln!("TIMING add-agent (spare): {:.1} s", t0.elapsed().as_secs_f64());
     assert_eq!(added["started_spares"], serde_json::json!(["agent1"]));
     assert_hosts(&mlab, &["master1", "master2", "master3", "agent1"], &["agent1"], &[]);
     // With no spare left, the next one is new: next name, next address.
-    let added = mlab.json(&["add-agent", "--json"]);
+    let (_, added) = mlab.json_code(&["add-agent", "--json"]);
     assert_eq!(added["added"], serde_json::json!(["agent2"]));
     let agent2 = added["up"]["nodes"].as_array().unwrap().iter().find(|n| n["name"] == "agent2").cloned().expect("agent2");
     assert_eq!(agent2["ip"], "192.168.128.102");
@@ -148,7 +153,7 @@ fn provisioning_wiring_and_on_demand_agents() {
     // The block survives a reboot (cloud-init must not rewrite /etc/hosts at boot).
     let (ok, _, stderr) = mlab.run(&["halt", "agent1"]);
     assert!(ok, "{stderr}");
-    let report = mlab.json(&["up", &lab, "--json"]);
+    let (_, report) = mlab.json_code(&["up", &lab, "--json"]);
     assert_eq!(report["started"], serde_json::json!(["agent1"]), "{report}");
     assert_hosts(&mlab, &["agent1"], &["master1", "master2", "master3", "agent1"], &["agent2"]);
 

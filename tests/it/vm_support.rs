@@ -100,6 +100,14 @@ impl Mlab {
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("mlab {args:?}: not JSON ({e}):\n{stdout}"))
     }
 
+    /// Run mlab, which must print JSON; its exit code too (a lab whose services are not all
+    /// ready exits 1 with its report).
+    pub fn json_code(&self, args: &[&str]) -> (i32, serde_json::Value) {
+        let (code, stdout, stderr) = self.run_code(args);
+        let value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("mlab {args:?} (exit {code}): not JSON ({e}):\n{stdout}\n{stderr}"));
+        (code, value)
+    }
+
     /// `mlab ssh NODE -- bash -c SCRIPT`, which must succeed; its stdout.
     pub fn sh(&self, node: &str, script: &str) -> String {
         let (code, out, err) = self.run_code(&["ssh", node, "--", "bash", "-c", script]);

@@ -44,9 +44,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             .await
             .map_err(lifecycle_failure)
     })??;
+    // The new agents must register like every other service is checked: live.
+    let status = if report.up.readiness.as_ref().is_none_or(|r| r.all_ready()) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if args.json {
         print_json(&report)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(status);
     }
     let mut names = report.started_spares.clone();
     names.extend(report.added.iter().cloned());
@@ -56,5 +58,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     for n in report.up.nodes.iter().filter(|n| names.contains(&n.name)) {
         println!("agent {} is up at {}", n.name, n.ip);
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(readiness) = &report.up.readiness {
+        crate::cli::commands::up::print_readiness(readiness);
+    }
+    Ok(status)
 }

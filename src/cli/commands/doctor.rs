@@ -28,7 +28,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let uri = resolve_uri(args.provider.uri.as_deref());
     let home = mlab::paths::mlab_home();
     let boxes = BoxStore::open_default();
-    let report = doctor::diagnose(&Inputs { uri: &uri, accel: args.provider.accel, lab: &lab, home: &home, boxes: &boxes });
+    let cache = mlab::artifacts::ArtifactCache::default_location();
+    let artifacts = mlab::artifacts::availability(&cache, &ctx.provisioners(), &lab.artifacts, &lab.artifacts);
+    let report = doctor::diagnose(&Inputs { uri: &uri, accel: args.provider.accel, lab: &lab, home: &home, boxes: &boxes, artifacts: &artifacts });
     let code = if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if args.json {
         print_json(&report)?;

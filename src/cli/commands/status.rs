@@ -12,19 +12,34 @@ use crate::cli::{Context, Failure, print_json, table};
 pub struct Args {
     #[command(flatten)]
     pub target: LabArgs,
-    /// Print JSON
+    /// Also ask every service whether it is ready (over SSH, through its own API)
+    #[arg(long)]
+    pub services: bool,
+    /// Print JSON (with --services: an object with `nodes` and `services`)
     #[arg(long)]
     pub json: bool,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    let rows = block_on(async {
+    let provisioners = ctx.provisioners();
+    let (rows, services) = block_on(async {
         let (conn, instance) = args.target.open(ctx).await?;
-        lifecycle::status(&conn, &instance).await.map_err(lifecycle_failure)
+        let rows = lifecycle::status(&conn, &instance).await.map_err(lifecycle_failure)?;
+        let services = if args.services {
+            let running: Vec<String> = rows.iter().filter(|r| r.state == "running" && instance.lab.node(&r.name).is_some()).map(|r| r.name.clone()).collect();
+            Some(lifecycle::readiness::services_now(&instance, &provisioners, &running).await.map_err(lifecycle_failure)?)
+        } else {
+            None
+        };
+        Ok::<_, Failure>((rows, services))
     })??;
+    let status = if services.as_ref().is_none_or(|s| s.all_ready()) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if args.json {
-        print_json(&rows)?;
-        return Ok(ExitCode::SUCCESS);
+        match &services {
+            Some(services) => print_json(&serde_json::json!({ "nodes": rows, "services": services }))?,
+            None => print_json(&rows)?,
+        }
+        return Ok(status);
     }
     let mut t = table(&["NODE", "IP", "STATE", "ROLES"]);
     for r in &rows {
@@ -34,5 +49,8 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     for r in rows.iter().filter(|r| r.drift.is_some()) {
         println!("drift: {}: {}", r.name, r.drift.as_deref().unwrap_or_default());
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(services) = &services {
+        crate::cli::commands::up::print_readiness(services);
+    }
+    Ok(status)
 }

@@ -23,7 +23,16 @@ pub use role::Role;
 
 /// Load, compose, validate and resolve the lab named by `reference` (a name or a path).
 pub fn load(library: &LabLibrary, catalog: &Catalog, reference: &str) -> Result<(ComposedLab, ResolvedLab), Diagnostics> {
-    load_with_added(library, catalog, reference, &[])
+    load_with_added(library, catalog, reference, &[], &InstanceOverrides::default())
+}
+
+/// What makes one instance of a lab file independent of another on the same host: its own
+/// name (and with it its domain, MACs and Mesos cluster name) and, when the file's network
+/// would overlap another lab's, its own subnet. Applied before the plan is made.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstanceOverrides {
+    pub name: Option<String>,
+    pub cidr: Option<ipnet::Ipv4Net>,
 }
 
 /// A node added to a running lab (`mlab add-agent`) beyond what its file declares: a copy of
@@ -39,9 +48,32 @@ pub struct AddedNode {
 
 /// [`load`], plus nodes added on demand. They are planned like declared ones (agent6 gets the
 /// address after agent5), so the plan of a grown lab is as deterministic as the file's.
-pub fn load_with_added(library: &LabLibrary, catalog: &Catalog, reference: &str, added: &[AddedNode]) -> Result<(ComposedLab, ResolvedLab), Diagnostics> {
+pub fn load_with_added(
+    library: &LabLibrary,
+    catalog: &Catalog,
+    reference: &str,
+    added: &[AddedNode],
+    instance: &InstanceOverrides,
+) -> Result<(ComposedLab, ResolvedLab), Diagnostics> {
     let mut composed = compose::load(library, reference)?;
     validate::validate(&composed)?;
+    if let Some(name) = &instance.name {
+        if composed.lab.name.as_deref() != Some(name.as_str()) {
+            composed.lab.name = Some(name.clone());
+            // The file's domain and cluster name belong to the file's own instance.
+            composed.lab.network.domain = None;
+            if let Some(mesos) = composed.lab.settings.mesos.as_mut() {
+                mesos.cluster = None;
+            }
+        }
+    }
+    if let Some(cidr) = instance.cidr {
+        composed.lab.network.cidr = Some(cidr.to_string());
+        // Fixed addresses of the file's network do not fit another subnet.
+        for node in &mut composed.lab.nodes {
+            node.ip = None;
+        }
+    }
     for node in added {
         let Some(base) = composed.lab.nodes.iter().find(|n| n.name == node.entry).cloned() else {
             return Err(Diagnostic::new(format!("node `{}` was added from entry `{}`, which the lab file no longer has", node.name, node.entry))

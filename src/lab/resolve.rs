@@ -16,7 +16,6 @@ use super::validate::{all_roles, check_cidr, expand_names, memory_needed, nth_ho
 use crate::artifacts::{Artifact, Catalog};
 
 /// The base image used when a lab names none.
-pub const DEFAULT_BOX: &str = "debian-12";
 pub const DEFAULT_DISK_GIB: u64 = 10;
 
 /// A lab with every decision made.
@@ -307,7 +306,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
 
     ResolvedLab {
         description: lab.description.clone().unwrap_or_default(),
-        box_name: lab.box_name.clone().unwrap_or_else(|| DEFAULT_BOX.into()),
+        box_name: lab.box_name.clone().unwrap_or_else(|| crate::boxes::DEFAULT_BOX.into()),
         name,
         network,
         nodes,

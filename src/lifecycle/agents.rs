@@ -60,6 +60,7 @@ pub async fn add_agents(
         provision: Some((provisioners, ProvisionOptions::default())),
         host_entries: None,
         ready_timeout: Duration::from_secs(180),
+        network: None,
     };
     let report = up(conn, &grown.dir, &grown.lab, &up_opts, progress).await?;
     Ok(AddAgentReport { started_spares, added, up: report })

@@ -3,6 +3,8 @@
 use std::io::IsTerminal;
 
 use super::LifecycleError;
+use ipnet::Ipv4Net;
+
 use crate::lab::{self, Catalog, LabLibrary, ResolvedLab};
 use crate::paths;
 use crate::state::{LabDir, LabState, known_labs};
@@ -30,8 +32,9 @@ impl Instance {
 }
 
 /// Plan the lab `reference` as instance `name` (the lab's own name by default), with what
-/// its state adds: nodes added by `mlab add-agent`, spare nodes started on demand (they count
-/// as running nodes: host entries, `up`).
+/// its state adds: the subnet chosen for it, nodes added by `mlab add-agent`, spare nodes
+/// started on demand (they count as running nodes: host entries, `up`). The name goes into the
+/// plan itself, so an instance has its own domain, MACs and Mesos cluster name.
 pub fn plan_instance(
     library: &LabLibrary,
     catalog: &Catalog,
@@ -39,8 +42,25 @@ pub fn plan_instance(
     name: Option<&str>,
     state: Option<&LabState>,
 ) -> Result<ResolvedLab, LifecycleError> {
+    plan_with(library, catalog, reference, name, state, state.and_then(|s| s.network))
+}
+
+fn plan_with(
+    library: &LabLibrary,
+    catalog: &Catalog,
+    reference: &str,
+    name: Option<&str>,
+    state: Option<&LabState>,
+    cidr: Option<Ipv4Net>,
+) -> Result<ResolvedLab, LifecycleError> {
+    if let Some(name) = name {
+        if !lab::validate::is_dns_label(name) {
+            return Err(LifecycleError::Other(format!("`{name}` cannot name a lab: use lowercase letters, digits and `-`, starting with a letter")));
+        }
+    }
     let added = state.map(|s| s.added_nodes.as_slice()).unwrap_or_default();
-    let (_, mut lab) = lab::load_with_added(library, catalog, reference, added)?;
+    let overrides = lab::InstanceOverrides { name: name.map(str::to_string), cidr };
+    let (_, mut lab) = lab::load_with_added(library, catalog, reference, added, &overrides)?;
     if let Some(state) = state {
         for node in &mut lab.nodes {
             if state.started_on_demand.contains(&node.name) {
@@ -48,13 +68,42 @@ pub fn plan_instance(
             }
         }
     }
-    if let Some(name) = name {
-        if !lab::validate::is_dns_label(name) {
-            return Err(LifecycleError::Other(format!("`{name}` cannot name a lab: use lowercase letters, digits and `-`, starting with a letter")));
-        }
-        lab.name = name.to_string();
-    }
     Ok(lab)
+}
+
+/// The plan of a new instance, on a subnet of its own: when the lab file's network overlaps a
+/// lab already on this host, the first free /24 of 192.168.56.0/21 and beyond is taken, and
+/// the second value says which (and why) so the caller can tell the user and save it.
+pub fn plan_new_instance(
+    library: &LabLibrary,
+    catalog: &Catalog,
+    reference: &str,
+    name: Option<&str>,
+) -> Result<(ResolvedLab, Option<(Ipv4Net, String)>), LifecycleError> {
+    let lab = plan_with(library, catalog, reference, name, None, None)?;
+    let others: Vec<(String, Ipv4Net)> = known_labs(&paths::labs_dir())
+        .into_iter()
+        .filter(|other| *other != lab.name)
+        .filter_map(|other| open_instance(library, catalog, &other).ok().map(|i| (other, i.lab.network.cidr)))
+        .collect();
+    let Some((clash, clash_cidr)) = others.iter().find(|(_, c)| overlaps(*c, lab.network.cidr)) else { return Ok((lab, None)) };
+    let taken: Vec<Ipv4Net> = others.iter().map(|(_, c)| *c).collect();
+    let free = free_subnet(&taken).ok_or_else(|| LifecycleError::Other(format!("no free /24 left for lab `{}` beside the labs on this host", lab.name)))?;
+    let why = format!("{} overlaps lab `{clash}` ({clash_cidr}), so instance `{}` gets {free}", lab.network.cidr, lab.name);
+    let lab = plan_with(library, catalog, reference, name, None, Some(free))?;
+    Ok((lab, Some((free, why))))
+}
+
+fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
+    a.contains(&b.network()) || b.contains(&a.network())
+}
+
+/// The first /24 from 192.168.57.0 up (VirtualBox's host-only range, past its own .56) that
+/// overlaps none of `taken`.
+pub fn free_subnet(taken: &[Ipv4Net]) -> Option<Ipv4Net> {
+    (57u8..=255)
+        .map(|third| Ipv4Net::new(std::net::Ipv4Addr::new(192, 168, third, 0), 24).unwrap_or_default())
+        .find(|c| !taken.iter().any(|t| overlaps(*t, *c)))
 }
 
 /// Open an existing instance: read its state and re-plan it from its source.
@@ -85,5 +134,37 @@ pub fn choose_instance(explicit: Option<&str>) -> Result<String, LifecycleError>
             Ok(labs[picked].clone())
         }
         _ => Err(LifecycleError::WhichLab(labs.join(", "))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn free_subnets_skip_every_taken_one() {
+        let taken: Vec<Ipv4Net> = ["192.168.57.0/24", "192.168.58.0/23"].iter().map(|c| c.parse().unwrap()).collect();
+        assert_eq!(free_subnet(&taken), Some("192.168.60.0/24".parse().unwrap()));
+        assert_eq!(free_subnet(&[]), Some("192.168.57.0/24".parse().unwrap()));
+        assert_eq!(free_subnet(&["192.168.0.0/16".parse().unwrap()]), None);
+    }
+
+    #[test]
+    fn a_named_instance_has_its_own_domain_macs_and_cluster() {
+        let library = LabLibrary { user_dir: None };
+        let catalog = Catalog::parse("artifacts.yaml", include_str!("../../provisioners/artifacts.yaml")).unwrap();
+        let first = plan_instance(&library, &catalog, "mini-cluster", None, None).unwrap();
+        let second = plan_instance(&library, &catalog, "mini-cluster", Some("monday"), None).unwrap();
+        assert_eq!(second.name, "monday");
+        assert_eq!(second.network.domain, "monday.test");
+        assert_eq!(second.mesos.cluster, "monday");
+        assert_eq!(second.nodes[0].fqdn, "master1.monday.test");
+        assert_ne!(first.nodes[0].mac, second.nodes[0].mac, "MACs come from the instance name");
+        // Same file, so the same subnet until one is chosen for it.
+        assert_eq!(first.network.cidr, second.network.cidr);
+        let moved = plan_with(&library, &catalog, "mini-cluster", Some("monday"), None, Some("192.168.60.0/24".parse().unwrap())).unwrap();
+        assert_eq!(moved.network.cidr.to_string(), "192.168.60.0/24");
+        assert_eq!(moved.nodes[0].ip.to_string(), "192.168.60.11");
+        assert_eq!(moved.network.gateway.to_string(), "192.168.60.1");
     }
 }

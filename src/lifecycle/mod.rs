@@ -20,7 +20,7 @@ use std::sync::Arc;
 pub use agents::{AddAgentOptions, AddAgentReport, RemoveAgentReport, add_agents, removable, remove_agent};
 pub use destroy::{DestroyReport, destroy};
 pub use halt::halt;
-pub use instance::{Instance, choose_instance, open_instance, plan_instance};
+pub use instance::{Instance, choose_instance, free_subnet, open_instance, plan_instance, plan_new_instance};
 pub use progress::NodeProgress;
 pub use provisioning::{connect_sessions, provision_lab};
 pub use spec::{GUEST_USER, ssh_target};

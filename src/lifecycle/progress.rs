@@ -28,9 +28,4 @@ impl NodeProgress {
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
     }
-
-    /// Print a line above the progress lines (or plainly when hidden).
-    pub fn println(&self, line: &str) {
-        let _ = self.multi.println(line);
-    }
 }

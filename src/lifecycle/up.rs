@@ -28,6 +28,8 @@ pub struct UpOptions {
     pub host_entries: Option<std::path::PathBuf>,
     /// How long services may take to answer after provisioning.
     pub ready_timeout: Duration,
+    /// The subnet chosen for a new instance whose lab file's overlapped another lab's.
+    pub network: Option<ipnet::Ipv4Net>,
 }
 
 /// What `up` did, for the summary table and `--json`.
@@ -79,6 +81,9 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
     });
     if opts.host_entries.is_some() {
         state.host_entries = opts.host_entries.clone();
+    }
+    if opts.network.is_some() && state.network.is_none() {
+        state.network = opts.network;
     }
     state.save(dir)?;
 

@@ -162,9 +162,6 @@ pub struct NodeInfo {
 /// A hypervisor backend. Object-safe: use it as `Arc<dyn Provider>`.
 #[async_trait::async_trait]
 pub trait Provider: Send + Sync {
-    /// A one-line description for logs (`libvirt qemu:///system, TCG`).
-    fn describe(&self) -> String;
-
     /// Create (and start) the lab's network unless it exists; refuse overlapping CIDRs.
     async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), ProviderError>;
     async fn network_exists(&self, lab: &str) -> Result<bool, ProviderError>;
@@ -180,10 +177,6 @@ pub trait Provider: Send + Sync {
     async fn destroy_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
     async fn node_state(&self, lab: &str, node: &str) -> Result<NodeState, ProviderError>;
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError>;
-    /// The node's static address, if the node exists.
-    async fn node_address(&self, lab: &str, node: &str) -> Result<Option<Ipv4Addr>, ProviderError>;
-    /// Where the node's serial console is logged (on the hypervisor host).
-    async fn console_log_path(&self, lab: &str, node: &str) -> Result<Option<PathBuf>, ProviderError>;
 }
 
 /// Create several nodes concurrently (disk clones and seeds are independent); the first error

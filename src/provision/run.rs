@@ -81,6 +81,9 @@ pub async fn provision(
             continue;
         }
         let mut running = tokio::task::JoinSet::new();
+        // Which node and step each task runs, to report a task that panicked as that step's
+        // failure instead of losing it (a lost task would let the stage pass).
+        let mut tasks: HashMap<tokio::task::Id, (String, String)> = HashMap::new();
         for ns in &stage.nodes {
             let Some(session) = sessions.get(&ns.node) else { continue };
             if !opts.nodes.is_empty() && !opts.nodes.contains(&ns.node) {
@@ -101,7 +104,8 @@ pub async fn provision(
             let log = dir.step_log(&ns.node, &ns.step);
             let uploads: Vec<(String, std::path::PathBuf)> =
                 ns.artifacts.iter().filter_map(|name| artifact_files.get(name).map(|p| (name.clone(), p.clone()))).collect();
-            running.spawn(async move {
+            let (node, step) = (ns.node.clone(), ns.step.clone());
+            let handle = running.spawn(async move {
                 if let Some(line) = &line {
                     line.set_message(format!("step {}", ns.step));
                 }
@@ -109,10 +113,30 @@ pub async fn provision(
                 let result = run_step(&session, &ns, &uploads, &log).await;
                 (ns, result, t0.elapsed().as_secs_f64(), log)
             });
+            tasks.insert(handle.id(), (node, step));
         }
         let mut first_failure = None;
         while let Some(joined) = running.join_next().await {
-            let Ok((ns, result, seconds, log)) = joined else { continue };
+            let (ns, result, seconds, log) = match joined {
+                Ok(finished) => finished,
+                Err(e) => {
+                    let (node, step) = tasks.get(&e.id()).cloned().unwrap_or_default();
+                    if let Some(steps) = state.steps.get_mut(&node) {
+                        steps.remove(&step);
+                    }
+                    let reason = format!("mlab's task for this step ended abnormally ({e}); this is a bug in mlab");
+                    report.steps.push(StepOutcome {
+                        node: node.clone(),
+                        step: step.clone(),
+                        status: StepStatus::Failed,
+                        seconds: 0.0,
+                        note: Some(reason.clone()),
+                    });
+                    let log = dir.step_log(&node, &step);
+                    first_failure.get_or_insert(ProvisionError::StepFailed { tail: log_tail(&log, 15), log: log.display().to_string(), node, step, reason });
+                    continue;
+                }
+            };
             match result {
                 Ok(()) => {
                     state.steps.entry(ns.node.clone()).or_default().insert(ns.step.clone(), ns.hash.clone());

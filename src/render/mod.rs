@@ -114,13 +114,6 @@ pub fn render_lab(provisioners: &Provisioners, lab: &ResolvedLab) -> Result<Vec<
     lab.nodes.iter().map(|node| render_node(&env, &manifest, lab, &node.name)).collect()
 }
 
-/// Render one node (`node` must be a node of `lab`).
-pub fn render_node_files(provisioners: &Provisioners, lab: &ResolvedLab, node: &str) -> Result<NodeFiles, RenderError> {
-    let manifest = Manifest::load(provisioners)?;
-    let env = engine::environment(provisioners)?;
-    render_node(&env, &manifest, lab, node)
-}
-
 fn render_node(env: &Environment<'static>, manifest: &Manifest, lab: &ResolvedLab, name: &str) -> Result<NodeFiles, RenderError> {
     let node = lab.node(name).ok_or_else(|| RenderError::Engine { message: format!("node `{name}` is not in lab `{}`", lab.name) })?;
     let mut files = Vec::new();

@@ -53,6 +53,9 @@ pub struct LabState {
     /// Nodes started on demand (autostart off in the lab file) that `up` should keep running.
     #[serde(default)]
     pub started_on_demand: Vec<String>,
+    /// The subnet mlab chose for this instance because its lab file's overlapped another lab's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<ipnet::Ipv4Net>,
     /// The host's hosts file that carries the lab's block (`mlab up --host-entries`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host_entries: Option<std::path::PathBuf>,

@@ -41,6 +41,21 @@ fn mesos_runs_for_real() {
     eprintln!("TIMING up of e2e-mesos (2 nodes, Mesos provisioned, ready): {:.1} s", t0.elapsed().as_secs_f64());
     let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}\n{stderr}"));
     assert!(ok, "up reports every service ready:\n{}\n{stderr}", serde_json::to_string_pretty(&report["readiness"]).unwrap());
+    let mut steps: Vec<(String, f64)> = Vec::new();
+    for s in report["provision"]["steps"].as_array().unwrap() {
+        let (step, secs) = (s["step"].as_str().unwrap().to_string(), s["seconds"].as_f64().unwrap_or(0.0));
+        match steps.iter_mut().find(|(n, _)| *n == step) {
+            Some((_, longest)) => *longest = longest.max(secs),
+            None => steps.push((step, secs)),
+        }
+    }
+    eprintln!(
+        "TIMING all nodes answered SSH at {:.1} s (slowest guest boot {:.1} s); steps (longest node): {}; readiness waited {:.1} s",
+        report["booted_s"].as_f64().unwrap_or(0.0),
+        report["slowest_boot_s"].as_f64().unwrap_or(0.0),
+        steps.iter().map(|(n, s)| format!("{n} {s:.1} s")).collect::<Vec<_>>().join(", "),
+        report["readiness"]["waited_s"].as_f64().unwrap_or(0.0)
+    );
     for step in ["artifacts", "mesos-master", "mesos-agent", "mesos-dns", "admin-router"] {
         let statuses: Vec<&str> =
             report["provision"]["steps"].as_array().unwrap().iter().filter(|s| s["step"] == step).map(|s| s["status"].as_str().unwrap()).collect();

@@ -34,6 +34,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let report = block_on(async {
         let (_conn, mut instance) = args.target.open(ctx).await?;
         let _lock = LabLock::acquire(&instance.dir, "mlab provision").map_err(|e| Failure::Other(e.into()))?;
+        // Read the state again under the lock: what was read before it may be stale by now,
+        // and saving it would lose another command's changes.
+        instance.state = mlab::state::LabState::load(&instance.dir)
+            .map_err(|e| Failure::Other(e.into()))?
+            .ok_or_else(|| Failure::Other(anyhow::anyhow!("lab `{}` was destroyed meanwhile", instance.name())))?;
         let nodes: Vec<String> = match &args.node {
             Some(node) => vec![instance.node(node).map_err(lifecycle_failure)?.name.clone()],
             None => instance.lab.autostart_nodes().map(|n| n.name.clone()).collect(),

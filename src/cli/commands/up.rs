@@ -43,16 +43,17 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let catalog = ctx.catalog()?;
-    let planned = lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), None).map_err(lifecycle_failure)?;
     // Record where the lab came from so later commands can re-plan it from any directory.
     let source = if mlab::lab::LabLibrary::is_path(&args.lab) {
         std::fs::canonicalize(&args.lab).map(|p| p.display().to_string()).unwrap_or(args.lab.clone())
     } else {
         args.lab.clone()
     };
+    let planned = lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), None).map_err(lifecycle_failure)?;
     let dir = LabDir::new(&mlab::paths::labs_dir(), &planned.name);
-    // An existing lab keeps what was added to it (agents started or added on demand).
-    let lab = match LabState::load(&dir).map_err(|e| Failure::Other(e.into()))? {
+    // An existing lab keeps what was added to it (agents started or added on demand) and its
+    // subnet; a new one gets a subnet of its own if its file's overlaps a lab already here.
+    let (lab, network) = match LabState::load(&dir).map_err(|e| Failure::Other(e.into()))? {
         Some(state) if state.source != source => {
             return Err(anyhow::anyhow!(
                 "a lab named `{}` already exists on this host, made from {}; give this one another name with `--name`, or `mlab destroy --lab {}` first",
@@ -62,8 +63,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             )
             .into());
         }
-        Some(state) => lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), Some(&state)).map_err(lifecycle_failure)?,
-        None => planned,
+        Some(state) => (lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), Some(&state)).map_err(lifecycle_failure)?, None),
+        None => {
+            let (lab, moved) = lifecycle::plan_new_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref()).map_err(lifecycle_failure)?;
+            let network = moved.map(|(cidr, why)| {
+                eprintln!("note: {why}");
+                cidr
+            });
+            (lab, network)
+        }
     };
     if !args.no_provision {
         // Software Debian does not ship: built here when that needs no network, else named.
@@ -86,6 +94,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             provision,
             host_entries: args.host_entries.clone(),
             ready_timeout: Duration::from_secs(args.ready_timeout),
+            network,
         };
         lifecycle::up(&conn, &dir, &lab, &opts, &progress).await
     })?

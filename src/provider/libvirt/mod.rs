@@ -17,8 +17,6 @@ mod xml;
 #[cfg(test)]
 mod tests;
 
-use std::net::Ipv4Addr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -149,10 +147,6 @@ fn existing_network_ranges(conn: &Connect, skip: &str) -> Result<Vec<(String, Ve
 
 #[async_trait::async_trait]
 impl Provider for LibvirtProvider {
-    fn describe(&self) -> String {
-        format!("libvirt {} ({})", self.uri, if self.accel.kvm { "KVM" } else { "TCG" })
-    }
-
     async fn ensure_network(&self, spec: &NetworkSpec) -> Result<(), ProviderError> {
         let name = network_name(&spec.lab);
         if !spec.cidr.contains(&spec.gateway) || spec.gateway == spec.cidr.network() || spec.gateway == spec.cidr.broadcast() {
@@ -361,13 +355,5 @@ impl Provider for LibvirtProvider {
             Ok(nodes)
         })
         .await
-    }
-
-    async fn node_address(&self, lab: &str, node: &str) -> Result<Option<Ipv4Addr>, ProviderError> {
-        Ok(self.lookup_node(lab, node).await?.and_then(|f| f.ip))
-    }
-
-    async fn console_log_path(&self, lab: &str, node: &str) -> Result<Option<PathBuf>, ProviderError> {
-        Ok(self.lookup_node(lab, node).await?.and_then(|f| f.console_log))
     }
 }

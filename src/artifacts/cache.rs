@@ -95,6 +95,22 @@ impl ArtifactCache {
         self.dir.join("built").join(format!("{name}-{key}.json"))
     }
 
+    /// Where the record of a finished build is kept (bundles carry it along).
+    pub(crate) fn built_record_path(&self, name: &str, key: &str) -> PathBuf {
+        self.built_record(name, key)
+    }
+
+    /// Take a build record from a bundle, if the file it names is in the cache already (it is
+    /// imported first, verified). Returns whether it was taken.
+    pub(crate) fn adopt_record(&self, name: &str, key: &str, text: &str) -> Result<bool, ArtifactError> {
+        let Ok(record) = serde_json::from_str::<BuiltRecord>(text) else { return Ok(false) };
+        if check_file_name(name).is_err() || !key.chars().all(|c| c.is_ascii_hexdigit()) || self.pinned(&record.sha256, &record.file_name).is_none() {
+            return Ok(false);
+        }
+        write_atomically(&self.built_record(name, key), text.as_bytes())?;
+        Ok(true)
+    }
+
     /// The cached file of a pinned artifact, if it is here.
     pub fn pinned(&self, sha256: &str, file_name: &str) -> Option<CachedFile> {
         let path = self.path_of(sha256, file_name);

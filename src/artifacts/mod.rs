@@ -11,6 +11,7 @@
 
 pub mod build;
 pub mod buildroot;
+pub mod bundle;
 pub mod cache;
 pub mod catalog;
 pub mod elf;
@@ -160,6 +161,9 @@ pub fn with_built_files(artifacts: &BTreeMap<String, Artifact>, available: &BTre
 /// Add files to the cache that match a pinned artifact of `all` by checksum: a file, or every
 /// file in a directory. Returns what was recognised; other files are left alone.
 pub fn import(cache: &ArtifactCache, all: &BTreeMap<String, Artifact>, path: &Path) -> Result<Vec<(String, CachedFile)>, ArtifactError> {
+    if path.is_file() && bundle::is_bundle(path) {
+        return bundle::import_bundle(cache, path);
+    }
     let files: Vec<PathBuf> = if path.is_dir() {
         let mut v: Vec<PathBuf> =
             std::fs::read_dir(path).map_err(|e| ArtifactError::io("read", path, e))?.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect();

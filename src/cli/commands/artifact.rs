@@ -41,7 +41,13 @@ pub enum ArtifactCommand {
         #[arg(required = true)]
         names: Vec<String>,
     },
-    /// Add files (or every file of a directory) whose checksum a catalog artifact pins
+    /// Write what a lab stages into one bundle file (for hosts with no network)
+    Export {
+        #[arg(long)]
+        lab: String,
+        file: PathBuf,
+    },
+    /// Add files (or every file of a directory) whose checksum a catalog artifact pins, or a bundle made by `export`
     Import {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -187,6 +193,11 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
                 let file = artifacts::obtain(&cache, &provisioners, &all, name, true, progress).map_err(fail)?;
                 println!("{name}: {} ({})", file.path.display(), file.sha256);
             }
+        }
+        ArtifactCommand::Export { lab, file } => {
+            let (_, needed) = artifacts_for(ctx, Some(&lab))?;
+            let written = artifacts::bundle::export(&cache, &provisioners, &needed.unwrap_or_default(), &file).map_err(fail)?;
+            println!("{}: {}", file.display(), written.join(", "));
         }
         ArtifactCommand::Import { paths, lab } => {
             let (all, _) = artifacts_for(ctx, lab.as_deref())?;

@@ -202,7 +202,8 @@ pub struct MesosSettings {
     /// Cluster name shown in the Mesos UI. Default: the lab name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
-    /// Agent containerizers. Default: [docker, mesos].
+    /// Agent containerizers. Default: [mesos]. `docker` needs the cgroup v1 hierarchy, which
+    /// Debian 12 guests do not boot with; Docker itself runs on the agents either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub containerizers: Option<Vec<Containerizer>>,
 }

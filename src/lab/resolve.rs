@@ -102,7 +102,7 @@ pub struct Mesos {
     /// floor(masters / 2) + 1
     pub quorum: usize,
     pub cluster: String,
-    /// `docker,mesos`
+    /// `mesos` (comma-separated, as MESOS_CONTAINERIZERS takes them)
     pub containerizers: String,
     pub master_port: u16,
     pub agent_port: u16,
@@ -206,7 +206,9 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     let mesos_settings = lab.settings.mesos.clone().unwrap_or_default();
     let containerizers = mesos_settings
         .containerizers
-        .unwrap_or_else(|| vec![Containerizer::Docker, Containerizer::Mesos])
+        // Mesos 1.11's Docker containerizer needs the cgroup v1 hierarchy, which Debian 12 guests
+        // do not mount (they boot with cgroup v2): an agent given `docker` does not start.
+        .unwrap_or_else(|| vec![Containerizer::Mesos])
         .iter()
         .map(|c| match c {
             Containerizer::Docker => "docker",

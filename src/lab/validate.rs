@@ -120,15 +120,20 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
     // Roles across the lab.
     let mut role_count: BTreeMap<Role, u32> = BTreeMap::new();
     for entry in &lab.nodes {
+        // An entry with `count: 0` declares no node, so none of its roles.
+        let count = entry.count.unwrap_or(1);
+        if count == 0 {
+            continue;
+        }
         for role in all_roles(&entry.roles) {
-            *role_count.entry(role).or_default() += entry.count.unwrap_or(1);
+            *role_count.entry(role).or_default() += count;
         }
     }
     if !lab.nodes.is_empty() && !role_count.contains_key(&Role::MesosMaster) {
         errors.push(c.error_at_key("nodes", "the lab has no Mesos master").help("give one node (or three, for high availability) the role `mesos-master`"));
     }
     if let Some(&zk) = role_count.get(&Role::Zookeeper) {
-        if zk % 2 == 0 {
+        if zk > 0 && zk % 2 == 0 {
             let at = first_entry_with(c, Role::Zookeeper);
             errors.push(c.error_at(&join_key(&at, "roles"), format!("{zk} ZooKeeper nodes: an ensemble needs an odd number")).help(format!(
                 "use {} or {} ZooKeeper nodes; an even number tolerates no more failures and can split",

@@ -139,6 +139,7 @@ impl ArtifactCache {
         check_file_name(file_name)?;
         let incoming = self.dir.join("incoming");
         std::fs::create_dir_all(&incoming).map_err(|e| ArtifactError::io("create", &incoming, e))?;
+        remove_abandoned(&incoming);
         let temp = tempfile::Builder::new().prefix(".partial-").tempfile_in(&incoming).map_err(|e| ArtifactError::io("create a file in", &incoming, e))?;
         let (size, sha256) = {
             let mut writer = BufWriter::new(temp.as_file());
@@ -206,6 +207,19 @@ impl ArtifactCache {
                     },
                 }
             }
+        }
+    }
+}
+
+/// Partial files a killed mlab left (a Ctrl-C ends the process before it can remove its own):
+/// any a day old is no copy still running.
+fn remove_abandoned(incoming: &Path) {
+    let Ok(entries) = std::fs::read_dir(incoming) else { return };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for entry in entries.filter_map(|e| e.ok()) {
+        let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| t.elapsed().ok()).is_some_and(|age| age > day);
+        if old && entry.file_name().to_string_lossy().starts_with(".partial-") {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

@@ -277,10 +277,10 @@ fn remove_dir(dir: &Path) -> Result<(), ArtifactError> {
     }
 }
 
+/// The last lines of a build log, indented under the error that quotes them.
 fn tail_of(path: &Path, lines: usize) -> String {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+    let text = crate::boxes::tools::tail(&std::fs::read_to_string(path).unwrap_or_default(), lines);
+    text.lines().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! `mlab box list|add|remove|build`: the base images labs are cloned from.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use mlab::boxes::{BoxStore, BuildOptions, Progress};
@@ -53,7 +52,7 @@ pub enum BoxCommand {
 
 pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let store = BoxStore::open_default();
-    let progress = if std::io::stderr().is_terminal() { Progress::Show } else { Progress::Hide };
+    let progress = Progress::for_stderr();
     let fail = |e: mlab::boxes::BoxError| Failure::Other(e.into());
     match args.command {
         BoxCommand::List { json } => {

@@ -22,6 +22,7 @@ pub use destroy::{DestroyReport, destroy};
 pub use halt::halt;
 pub use instance::{Instance, choose_instance, free_subnet, open_instance, plan_instance, plan_new_instance};
 pub use progress::NodeProgress;
+pub(crate) use provisioning::close_sessions;
 pub use provisioning::{connect_sessions, provision_lab};
 pub use spec::{GUEST_USER, ssh_target};
 pub use status::{LabSummary, NodeStatus, list_labs, status};

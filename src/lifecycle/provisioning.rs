@@ -29,6 +29,15 @@ pub async fn connect_sessions(dir: &LabDir, lab: &ResolvedLab, nodes: &[String],
     first_error.map_or(Ok(sessions.into_iter().collect()), Err)
 }
 
+/// Close the sessions this command opened (those no task still holds).
+pub(crate) async fn close_sessions(sessions: HashMap<String, Arc<Session>>) {
+    for session in sessions.into_values() {
+        if let Ok(session) = Arc::try_unwrap(session) {
+            let _ = session.close().await;
+        }
+    }
+}
+
 /// Wait until cloud-init has finished on every node: it restarts sshd and writes files that
 /// provisioning must not race with.
 async fn wait_for_cloud_init(sessions: &HashMap<String, Arc<Session>>) -> Result<(), LifecycleError> {

@@ -102,6 +102,16 @@ async fn run(sessions: &HashMap<String, Arc<Session>>, node: &str, cmd: &str) ->
     if out.status == 0 { Ok(out.stdout_text()) } else { Err(format!("{} (exit {})", out.stderr_text().trim(), out.status)) }
 }
 
+/// The HTTP status `url` answers with, asked with curl on `node`.
+async fn http_status(sessions: &HashMap<String, Arc<Session>>, node: &str, url: &str) -> Result<String, String> {
+    run(sessions, node, &format!("curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 {url}")).await
+}
+
+/// A page that answers: any 2xx or 3xx status.
+fn answers(code: &str) -> bool {
+    code.starts_with('2') || code.starts_with('3')
+}
+
 /// The node to ask from: the first running one of `preferred`, else any running node.
 fn asker<'a>(lab: &'a ResolvedLab, sessions: &HashMap<String, Arc<Session>>, preferred: &[String]) -> Option<&'a str> {
     preferred.iter().chain(lab.nodes.iter().map(|n| &n.name)).find(|n| sessions.contains_key(*n)).and_then(|n| lab.node(n)).map(|n| n.name.as_str())
@@ -229,26 +239,23 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
             "admin-router" => {
                 let router = ip(&service.nodes[0]);
                 let mut bad = Vec::new();
-                let mut good = vec!["/".to_string()];
+                let mut good = Vec::new();
                 // The portal, and each route whose service can run.
-                let mut paths = vec![("/".to_string(), "admin-router")];
+                let mut paths = vec!["/".to_string()];
                 for routed in lab.services.iter().filter(|s| s.route.is_some()) {
                     if blocked_by_artifacts(lab, artifact_roles(&routed.name), availability).is_none() {
                         let route = routed.route.clone().unwrap_or_default();
                         // A path each service answers with 200 (Mesos-DNS's API has no page at its root).
-                        let probe = match routed.name.as_str() {
+                        paths.push(match routed.name.as_str() {
                             "mesos" => format!("{route}master/state"),
                             "mesos-dns" => format!("{route}v1/version"),
                             _ => route,
-                        };
-                        paths.push((probe, routed.name.as_str()));
+                        });
                     }
                 }
-                good.clear();
-                for (path, _) in &paths {
-                    let cmd = format!("curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 http://{router}:{}{path}", service.port);
-                    match run(sessions, from, &cmd).await {
-                        Ok(code) if code.starts_with('2') || code.starts_with('3') => good.push(path.clone()),
+                for path in &paths {
+                    match http_status(sessions, from, &format!("http://{router}:{}{path}", service.port)).await {
+                        Ok(code) if answers(&code) => good.push(path.clone()),
                         Ok(code) => bad.push(format!("{path} answers {code}")),
                         Err(e) => bad.push(format!("{path}: {e}")),
                     }
@@ -259,13 +266,10 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                     push(name, title, Readiness::NotReady, bad.join("; "));
                 }
             }
-            "marathon-lb" => {
-                let cmd = format!("curl -s -o /dev/null -w '%{{http_code}}' --max-time 5 http://{}:{}/", ip(&service.nodes[0]), service.port);
-                match run(sessions, from, &cmd).await {
-                    Ok(code) if code.starts_with('2') || code.starts_with('3') => push(name, title, Readiness::Ready, format!("HAProxy stats answer {code}")),
-                    other => push(name, title, Readiness::NotReady, format!("HAProxy stats do not answer ({})", other.unwrap_or_else(|e| e))),
-                }
-            }
+            "marathon-lb" => match http_status(sessions, from, &format!("http://{}:{}/", ip(&service.nodes[0]), service.port)).await {
+                Ok(code) if answers(&code) => push(name, title, Readiness::Ready, format!("HAProxy stats answer {code}")),
+                other => push(name, title, Readiness::NotReady, format!("HAProxy stats do not answer ({})", other.unwrap_or_else(|e| e))),
+            },
             _ => push(name, title, Readiness::NotReady, "no live check for this service yet, so it is not reported ready".into()),
         }
     }
@@ -285,11 +289,7 @@ pub async fn services_now(
     let cache = crate::artifacts::ArtifactCache::default_location();
     let availability = crate::artifacts::availability(&cache, provisioners, &instance.lab.artifacts, &instance.lab.artifacts);
     let report = check(&instance.lab, &sessions, &availability, Duration::ZERO).await;
-    for session in sessions.into_values() {
-        if let Ok(session) = Arc::try_unwrap(session) {
-            let _ = session.close().await;
-        }
-    }
+    super::close_sessions(sessions).await;
     Ok(report)
 }
 

@@ -185,11 +185,7 @@ pub async fn up(conn: &Connected, dir: &LabDir, lab: &ResolvedLab, opts: &UpOpti
         }
         None => None,
     };
-    for session in sessions.into_values() {
-        if let Ok(session) = Arc::try_unwrap(session) {
-            let _ = session.close().await;
-        }
-    }
+    super::close_sessions(sessions).await;
 
     let nodes = lab
         .nodes

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod lab;
 pub mod lifecycle;
 pub mod paths;
+pub mod progress;
 pub mod provider;
 pub mod provision;
 pub mod render;

@@ -1,7 +1,8 @@
 //! Arguments shared by the commands that act on a lab on this host.
 
-use mlab::lifecycle::{self, Connected, Instance, ProviderOptions};
-use mlab::provider::Accel;
+use mlab::lifecycle::{self, Instance, LabContext, Settings};
+use mlab::progress::NodeProgress;
+use mlab::provider::{Accel, Connected, ProviderOptions};
 
 use super::{Context, Failure};
 
@@ -15,7 +16,7 @@ pub struct LabArgs {
     pub provider: ProviderArgs,
 }
 
-/// How to reach the hypervisor.
+/// How to reach the hypervisor (a lab's own is remembered: these override it).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ProviderArgs {
     /// libvirt connection URI, e.g. qemu:///system, qemu:///session or qemu+ssh://host/system
@@ -28,19 +29,32 @@ pub struct ProviderArgs {
 
 impl ProviderArgs {
     pub fn options(&self) -> ProviderOptions {
-        ProviderOptions { uri: self.uri.clone(), accel: self.accel }
+        ProviderOptions { kind: None, uri: self.uri.clone(), accel: self.accel }
     }
 }
 
 impl LabArgs {
-    /// Connect to the provider and open the chosen lab.
+    /// Open the chosen lab to look at it, connected to the provider it was made with.
     pub async fn open(&self, ctx: &Context) -> Result<(Connected, Instance), Failure> {
-        let name = lifecycle::choose_instance(self.lab.as_deref()).map_err(anyhow::Error::from)?;
-        let catalog = ctx.catalog()?;
-        let instance = lifecycle::open_instance(&ctx.library, &catalog, &name).map_err(lifecycle_failure)?;
-        let conn = lifecycle::connect(&self.provider.options()).await.map_err(lifecycle_failure)?;
+        let planner = ctx.planner()?;
+        let name = planner.choose(self.lab.as_deref()).map_err(lifecycle_failure)?;
+        let instance = planner.open(&name).map_err(lifecycle_failure)?;
+        let opts = self.provider.options().or_saved(&instance.state.provider, &instance.state.uri).map_err(|e| Failure::Other(e.into()))?;
+        let conn = mlab::provider::connect(&opts).await.map_err(|e| Failure::Other(e.into()))?;
         Ok((conn, instance))
     }
+
+    /// Open the chosen lab to change it: locked for `command` until the context is dropped.
+    pub async fn lock(&self, ctx: &Context, command: &str, settings: Settings, progress: NodeProgress) -> Result<LabContext, Failure> {
+        let planner = ctx.planner()?;
+        let name = planner.choose(self.lab.as_deref()).map_err(lifecycle_failure)?;
+        LabContext::open(planner, &name, &self.provider.options(), command, settings, progress).await.map_err(lifecycle_failure)
+    }
+}
+
+/// Progress lines on a terminal's stderr, none for `--json`.
+pub fn progress_for(json: bool) -> NodeProgress {
+    if json { NodeProgress::hidden() } else { NodeProgress::stderr() }
 }
 
 /// Lab-file diagnostics keep their own formatting; everything else is a plain error.

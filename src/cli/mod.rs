@@ -105,6 +105,11 @@ impl Context {
         self.provisioners().catalog().map_err(|e| Failure::Other(e.into()))
     }
 
+    /// Plans lab instances on this host.
+    pub fn planner(&self) -> Result<mlab::lifecycle::Planner, Failure> {
+        Ok(mlab::lifecycle::Planner::new(self.library.clone(), self.catalog()?))
+    }
+
     /// Load, validate and resolve a lab by name or path.
     pub fn load_lab(&self, reference: &str) -> Result<(mlab::lab::ComposedLab, mlab::lab::ResolvedLab), Failure> {
         let catalog = self.catalog()?;

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{Connected, LifecycleError, NodeProgress, task_failed};
+use super::{LifecycleError, task_failed};
+use crate::progress::NodeProgress;
+use crate::provider::Connected;
 use crate::state::{LabDir, LabLock};
 use crate::tasks::join_all;
 

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Connected, Instance, LifecycleError, NodeProgress, task_failed};
+use super::{Instance, LifecycleError, task_failed};
+use crate::progress::NodeProgress;
+use crate::provider::Connected;
 use crate::provider::NodeState;
 use crate::state::LabLock;
 use crate::tasks::join_all;

@@ -1,6 +1,7 @@
 //! A lab instance on this host: its directory, its state, and its plan.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
 use super::LifecycleError;
 use ipnet::Ipv4Net;
@@ -31,67 +32,113 @@ impl Instance {
     }
 }
 
-/// Plan the lab `reference` as instance `name` (the lab's own name by default), with what
-/// its state adds: the subnet chosen for it, nodes added by `mlab add-agent`, spare nodes
-/// started on demand (they count as running nodes: host entries, `up`). The name goes into the
-/// plan itself, so an instance has its own domain, MACs and Mesos cluster name.
-pub fn plan_instance(
-    library: &LabLibrary,
-    catalog: &Catalog,
-    reference: &str,
-    name: Option<&str>,
-    state: Option<&LabState>,
-) -> Result<ResolvedLab, LifecycleError> {
-    plan_with(library, catalog, reference, name, state, state.and_then(|s| s.network))
+/// Plans lab instances: the lab library, the artifact catalog, and where this host keeps its
+/// labs. Each command plans its lab once, through this.
+#[derive(Clone)]
+pub struct Planner {
+    pub library: LabLibrary,
+    pub catalog: Catalog,
+    pub labs_dir: PathBuf,
 }
 
-fn plan_with(
-    library: &LabLibrary,
-    catalog: &Catalog,
-    reference: &str,
-    name: Option<&str>,
-    state: Option<&LabState>,
-    cidr: Option<Ipv4Net>,
-) -> Result<ResolvedLab, LifecycleError> {
-    if let Some(name) = name {
-        if !lab::validate::is_dns_label(name) {
+impl Planner {
+    /// Labs kept where `MLAB_HOME` says.
+    pub fn new(library: LabLibrary, catalog: Catalog) -> Planner {
+        Planner { library, catalog, labs_dir: paths::labs_dir() }
+    }
+
+    pub fn dir(&self, name: &str) -> LabDir {
+        LabDir::new(&self.labs_dir, name)
+    }
+
+    /// The instance name a lab gets: `name`, else the lab file's own (read and validated, not
+    /// yet planned).
+    pub fn instance_name(&self, reference: &str, name: Option<&str>) -> Result<String, LifecycleError> {
+        let composed = lab::compose::load(&self.library, reference)?;
+        lab::validate::validate(&composed)?;
+        let name = name.map(str::to_string).or(composed.lab.name.clone()).unwrap_or_else(|| "lab".into());
+        if !lab::validate::is_dns_label(&name) {
             return Err(LifecycleError::Other(format!("`{name}` cannot name a lab: use lowercase letters, digits and `-`, starting with a letter")));
         }
+        Ok(name)
     }
-    let added = state.map(|s| s.added_nodes.as_slice()).unwrap_or_default();
-    let overrides = lab::InstanceOverrides { name: name.map(str::to_string), cidr };
-    let (_, mut lab) = lab::load_with_added(library, catalog, reference, added, &overrides)?;
-    if let Some(state) = state {
-        for node in &mut lab.nodes {
-            if state.started_on_demand.contains(&node.name) {
-                node.autostart = true;
+
+    /// Plan the lab `reference` as instance `name` (the lab's own name by default), with what
+    /// its state adds: the subnet chosen for it, nodes added by `mlab add-agent`, spare nodes
+    /// started on demand (they count as running nodes: host entries, `up`). The name goes into
+    /// the plan itself, so an instance has its own domain, MACs and Mesos cluster name.
+    pub fn plan(&self, reference: &str, name: Option<&str>, state: Option<&LabState>) -> Result<ResolvedLab, LifecycleError> {
+        self.plan_with(reference, name, state, state.and_then(|s| s.network))
+    }
+
+    fn plan_with(&self, reference: &str, name: Option<&str>, state: Option<&LabState>, cidr: Option<Ipv4Net>) -> Result<ResolvedLab, LifecycleError> {
+        if let Some(name) = name {
+            if !lab::validate::is_dns_label(name) {
+                return Err(LifecycleError::Other(format!("`{name}` cannot name a lab: use lowercase letters, digits and `-`, starting with a letter")));
             }
         }
+        let added = state.map(|s| s.added_nodes.as_slice()).unwrap_or_default();
+        let overrides = lab::InstanceOverrides { name: name.map(str::to_string), cidr };
+        let (_, mut lab) = lab::load_with_added(&self.library, &self.catalog, reference, added, &overrides)?;
+        if let Some(state) = state {
+            for node in &mut lab.nodes {
+                if state.started_on_demand.contains(&node.name) {
+                    node.autostart = true;
+                }
+            }
+        }
+        Ok(lab)
     }
-    Ok(lab)
-}
 
-/// The plan of a new instance, on a subnet of its own: when the lab file's network overlaps a
-/// lab already on this host, the first free /24 of 192.168.56.0/21 and beyond is taken, and
-/// the second value says which (and why) so the caller can tell the user and save it.
-pub fn plan_new_instance(
-    library: &LabLibrary,
-    catalog: &Catalog,
-    reference: &str,
-    name: Option<&str>,
-) -> Result<(ResolvedLab, Option<(Ipv4Net, String)>), LifecycleError> {
-    let lab = plan_with(library, catalog, reference, name, None, None)?;
-    let others: Vec<(String, Ipv4Net)> = known_labs(&paths::labs_dir())
-        .into_iter()
-        .filter(|other| *other != lab.name)
-        .filter_map(|other| open_instance(library, catalog, &other).ok().map(|i| (other, i.lab.network.cidr)))
-        .collect();
-    let Some((clash, clash_cidr)) = others.iter().find(|(_, c)| overlaps(*c, lab.network.cidr)) else { return Ok((lab, None)) };
-    let taken: Vec<Ipv4Net> = others.iter().map(|(_, c)| *c).collect();
-    let free = free_subnet(&taken).ok_or_else(|| LifecycleError::Other(format!("no free /24 left for lab `{}` beside the labs on this host", lab.name)))?;
-    let why = format!("{} overlaps lab `{clash}` ({clash_cidr}), so instance `{}` gets {free}", lab.network.cidr, lab.name);
-    let lab = plan_with(library, catalog, reference, name, None, Some(free))?;
-    Ok((lab, Some((free, why))))
+    /// The plan of a new instance, on a subnet of its own: when the lab file's network overlaps
+    /// a lab already on this host, the first free /24 of 192.168.57.0 and beyond is taken, and
+    /// the second value says which (and why) so the caller can tell the user and save it.
+    pub fn plan_new(&self, reference: &str, name: Option<&str>) -> Result<(ResolvedLab, Option<(Ipv4Net, String)>), LifecycleError> {
+        let lab = self.plan_with(reference, name, None, None)?;
+        let others: Vec<(String, Ipv4Net)> = known_labs(&self.labs_dir)
+            .into_iter()
+            .filter(|other| *other != lab.name)
+            .filter_map(|other| self.open(&other).ok().map(|i| (other, i.lab.network.cidr)))
+            .collect();
+        let Some((clash, clash_cidr)) = others.iter().find(|(_, c)| overlaps(*c, lab.network.cidr)) else { return Ok((lab, None)) };
+        let taken: Vec<Ipv4Net> = others.iter().map(|(_, c)| *c).collect();
+        let free = free_subnet(&taken).ok_or_else(|| LifecycleError::Other(format!("no free /24 left for lab `{}` beside the labs on this host", lab.name)))?;
+        let why = format!("{} overlaps lab `{clash}` ({clash_cidr}), so instance `{}` gets {free}", lab.network.cidr, lab.name);
+        let lab = self.plan_with(reference, name, None, Some(free))?;
+        Ok((lab, Some((free, why))))
+    }
+
+    /// Open an existing instance to look at it (no lock): read its state, plan it from its
+    /// source. Commands that change a lab open a [`super::LabContext`] instead.
+    pub fn open(&self, name: &str) -> Result<Instance, LifecycleError> {
+        let dir = self.dir(name);
+        let state = LabState::load(&dir)?.ok_or_else(|| LifecycleError::NoSuchLab(name.to_string()))?;
+        let lab = self.plan(&state.source, Some(name), Some(&state))?;
+        Ok(Instance { dir, state, lab })
+    }
+
+    /// The instance a command acts on: `--lab` / MLAB_LAB if given; else the only lab on this
+    /// host; with several, a picker on a terminal, or an error listing them.
+    pub fn choose(&self, explicit: Option<&str>) -> Result<String, LifecycleError> {
+        if let Some(name) = explicit {
+            return Ok(name.to_string());
+        }
+        let labs = known_labs(&self.labs_dir);
+        match labs.len() {
+            0 => Err(LifecycleError::NoLabs),
+            1 => Ok(labs[0].clone()),
+            _ if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => {
+                let picked = dialoguer::Select::new()
+                    .with_prompt("Which lab?")
+                    .items(&labs)
+                    .default(0)
+                    .interact()
+                    .map_err(|e| LifecycleError::Other(format!("no lab chosen: {e}")))?;
+                Ok(labs[picked].clone())
+            }
+            _ => Err(LifecycleError::WhichLab(labs.join(", "))),
+        }
+    }
 }
 
 fn overlaps(a: Ipv4Net, b: Ipv4Net) -> bool {
@@ -104,37 +151,6 @@ pub fn free_subnet(taken: &[Ipv4Net]) -> Option<Ipv4Net> {
     (57u8..=255)
         .map(|third| Ipv4Net::new(std::net::Ipv4Addr::new(192, 168, third, 0), 24).unwrap_or_default())
         .find(|c| !taken.iter().any(|t| overlaps(*t, *c)))
-}
-
-/// Open an existing instance: read its state and re-plan it from its source.
-pub fn open_instance(library: &LabLibrary, catalog: &Catalog, name: &str) -> Result<Instance, LifecycleError> {
-    let dir = LabDir::new(&paths::labs_dir(), name);
-    let state = LabState::load(&dir)?.ok_or_else(|| LifecycleError::NoSuchLab(name.to_string()))?;
-    let lab = plan_instance(library, catalog, &state.source, Some(name), Some(&state))?;
-    Ok(Instance { dir, state, lab })
-}
-
-/// The instance a command acts on: `--lab` / MLAB_LAB if given; else the only lab on this
-/// host; with several, a picker on a terminal, or an error listing them.
-pub fn choose_instance(explicit: Option<&str>) -> Result<String, LifecycleError> {
-    if let Some(name) = explicit {
-        return Ok(name.to_string());
-    }
-    let labs = known_labs(&paths::labs_dir());
-    match labs.len() {
-        0 => Err(LifecycleError::NoLabs),
-        1 => Ok(labs[0].clone()),
-        _ if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => {
-            let picked = dialoguer::Select::new()
-                .with_prompt("Which lab?")
-                .items(&labs)
-                .default(0)
-                .interact()
-                .map_err(|e| LifecycleError::Other(format!("no lab chosen: {e}")))?;
-            Ok(labs[picked].clone())
-        }
-        _ => Err(LifecycleError::WhichLab(labs.join(", "))),
-    }
 }
 
 #[cfg(test)]
@@ -153,8 +169,12 @@ mod tests {
     fn a_named_instance_has_its_own_domain_macs_and_cluster() {
         let library = LabLibrary { user_dir: None };
         let catalog = Catalog::parse("artifacts.yaml", include_str!("../../provisioners/artifacts.yaml")).unwrap();
-        let first = plan_instance(&library, &catalog, "mini-cluster", None, None).unwrap();
-        let second = plan_instance(&library, &catalog, "mini-cluster", Some("monday"), None).unwrap();
+        let planner = Planner { library, catalog, labs_dir: PathBuf::from("/nonexistent") };
+        assert_eq!(planner.instance_name("mini-cluster", None).unwrap(), "mini-cluster");
+        assert_eq!(planner.instance_name("mini-cluster", Some("monday")).unwrap(), "monday");
+        assert!(planner.instance_name("mini-cluster", Some("../x")).is_err());
+        let first = planner.plan("mini-cluster", None, None).unwrap();
+        let second = planner.plan("mini-cluster", Some("monday"), None).unwrap();
         assert_eq!(second.name, "monday");
         assert_eq!(second.network.domain, "monday.test");
         assert_eq!(second.mesos.cluster, "monday");
@@ -162,7 +182,7 @@ mod tests {
         assert_ne!(first.nodes[0].mac, second.nodes[0].mac, "MACs come from the instance name");
         // Same file, so the same subnet until one is chosen for it.
         assert_eq!(first.network.cidr, second.network.cidr);
-        let moved = plan_with(&library, &catalog, "mini-cluster", Some("monday"), None, Some("192.168.60.0/24".parse().unwrap())).unwrap();
+        let moved = planner.plan_with("mini-cluster", Some("monday"), None, Some("192.168.60.0/24".parse().unwrap())).unwrap();
         assert_eq!(moved.network.cidr.to_string(), "192.168.60.0/24");
         assert_eq!(moved.nodes[0].ip.to_string(), "192.168.60.11");
         assert_eq!(moved.network.gateway.to_string(), "192.168.60.1");

@@ -1,35 +1,45 @@
-//! Lab lifecycle on a provider: `up`, `status`, `halt`, `destroy`, `list`.
+//! Lab lifecycle on a provider: `up`, `add-agent`, `remove-agent`, `provision`, `status`,
+//! `halt`, `destroy`, `list`.
 //!
-//! Bring-up is a list of small actions run in order against a [`Provider`] (the shape of
-//! kind's create actions): keys, network, node creation, start, wait for SSH. Each action is
-//! idempotent, so an interrupted `up` is finished by the next one and undone by `destroy`.
+//! Where things go:
+//! - [`actions`]: bring-up as an ordered list of small actions (the shape of kind's create
+//!   actions), one file each, run against one [`LabContext`]. A command that changes a lab is
+//!   a list of actions: `up`, `add_agent`, `remove_agent`, `provision` here are each a few lines
+//!   around one.
+//! - [`context`]: the lab locked for the whole command, its state loaded once under the lock,
+//!   its plan, the provider connection, the sessions and progress lines, and what was done.
+//! - [`instance`]: planning an instance once per command ([`Planner`]), and opening a lab to
+//!   look at it (`status`, `ssh`).
+//! - The provider comes from [`crate::provider::connect`]; what a step does and whether it runs
+//!   is [`crate::provision`]'s business.
 
+pub mod actions;
 mod agents;
+mod context;
 mod destroy;
 mod halt;
 mod instance;
-mod progress;
-mod provisioning;
+mod provision;
 pub mod readiness;
+mod sessions;
 mod spec;
 mod status;
 mod up;
 
-use std::sync::Arc;
-
-pub use agents::{AddAgentOptions, AddAgentReport, RemoveAgentReport, add_agents, removable, remove_agent};
+pub use actions::AddAgentOptions;
+pub use agents::{AddAgentReport, RemoveAgentReport, add_agents, removable, remove_agent};
+pub use context::{LabContext, Record, Settings};
 pub use destroy::{DestroyReport, destroy};
 pub use halt::halt;
-pub use instance::{Instance, choose_instance, free_subnet, open_instance, plan_instance, plan_new_instance};
-pub use progress::NodeProgress;
-pub(crate) use provisioning::close_sessions;
-pub use provisioning::{connect_sessions, provision_lab};
+pub use instance::{Instance, Planner};
+pub use provision::provision;
+pub(crate) use sessions::close_sessions;
+pub use sessions::connect_sessions;
 pub use spec::{GUEST_USER, ssh_target};
 pub use status::{LabSummary, NodeStatus, list_labs, status};
-pub use up::{UpOptions, UpReport, up};
+pub use up::{UpNode, UpReport, up};
 
-use crate::provider::libvirt::{LibvirtProvider, resolve_uri};
-use crate::provider::{Accel, Provider, ProviderError};
+use crate::provider::ProviderError;
 
 /// Everything that can stop a lifecycle command, each saying what to do.
 #[derive(Debug, thiserror::Error)]
@@ -63,26 +73,4 @@ pub enum LifecycleError {
 /// A node task that panicked (a bug), as an error the command can report.
 fn task_failed(e: tokio::task::JoinError) -> LifecycleError {
     LifecycleError::Other(format!("internal task failed: {e}"))
-}
-
-/// Which hypervisor to use and how.
-#[derive(Debug, Clone, Default)]
-pub struct ProviderOptions {
-    /// libvirt URI; default `$MLAB_LIBVIRT_URI` or `qemu:///system`.
-    pub uri: Option<String>,
-    pub accel: Accel,
-}
-
-/// A connected provider plus the one-line notice about its accelerator, if any.
-pub struct Connected {
-    pub provider: Arc<dyn Provider>,
-    pub uri: String,
-    pub notice: Option<String>,
-}
-
-pub async fn connect(opts: &ProviderOptions) -> Result<Connected, LifecycleError> {
-    let uri = resolve_uri(opts.uri.as_deref());
-    let provider = LibvirtProvider::connect(&uri, opts.accel).await?;
-    let notice = provider.accel().notice.clone();
-    Ok(Connected { provider: Arc::new(provider), uri, notice })
 }

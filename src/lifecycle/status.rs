@@ -4,9 +4,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Connected, Instance, LifecycleError};
-use crate::paths;
-use crate::provider::NodeState;
+use super::{Instance, LifecycleError};
+use crate::provider::{Connected, NodeState, ProviderOptions, connect};
 use crate::state::{LabDir, LabState, known_labs};
 
 /// One node of `mlab status`.
@@ -69,12 +68,19 @@ pub struct LabSummary {
     pub network: bool,
 }
 
-/// Every lab on this host with what runs of it.
-pub async fn list_labs(conn: &Connected) -> Result<Vec<LabSummary>, LifecycleError> {
+/// Every lab under `labs_dir` with what runs of it, each asked of the provider it was made with.
+pub async fn list_labs(labs_dir: &std::path::Path, provider: &ProviderOptions) -> Result<Vec<LabSummary>, LifecycleError> {
+    let mut connections: HashMap<String, Connected> = HashMap::new();
     let mut out = Vec::new();
-    for name in known_labs(&paths::labs_dir()) {
-        let dir = LabDir::new(&paths::labs_dir(), &name);
+    for name in known_labs(labs_dir) {
+        let dir = LabDir::new(labs_dir, &name);
         let Some(state) = LabState::load(&dir)? else { continue };
+        let opts = provider.or_saved(&state.provider, &state.uri)?;
+        let target = opts.target();
+        if !connections.contains_key(&target) {
+            connections.insert(target.clone(), connect(&opts).await?);
+        }
+        let conn = &connections[&target];
         let nodes = conn.provider.list_nodes(&name).await?;
         out.push(LabSummary {
             nodes_running: nodes.iter().filter(|n| n.state == NodeState::Running).count(),

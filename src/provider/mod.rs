@@ -3,7 +3,10 @@
 //! [`Provider`] is what the lab layer drives: one network per lab, one VM per node. The spec
 //! structs here are provider-neutral (no libvirt types) so another backend (VirtualBox) can
 //! implement the same trait. The libvirt implementation is [`libvirt::LibvirtProvider`].
+//! A new provider is one folder here plus one arm in [`choice`]: its kind, how it connects,
+//! and its `mlab doctor` checks.
 
+mod choice;
 pub mod libvirt;
 
 use std::net::Ipv4Addr;
@@ -16,7 +19,7 @@ use crate::boxes::BoxImage;
 use crate::cloudinit::{SeedConfig, SeedError};
 use crate::keys::KeyPair;
 
-pub use libvirt::accel::{Accel, AccelChoice};
+pub use choice::{Accel, Connected, ProviderKind, ProviderOptions, connect, host_checks};
 
 /// What went wrong talking to the hypervisor.
 #[derive(Debug, thiserror::Error)]

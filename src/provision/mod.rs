@@ -6,19 +6,39 @@
 //! - On a node, a step uploads its files over SFTP, installs them with sudo, then runs its
 //!   script as root. Output goes to `logs/<node>/<step>.log` in the lab directory; the terminal
 //!   shows one line per node.
-//! - A finished step is recorded with a hash of everything it ran; it runs again only when
-//!   that changes or with `--force`. A failure names the node, the step, the last lines of its
-//!   log and the log's path; the other nodes' steps of that stage finish first.
-//! - Steps that need an artifact the host has not staged (Mesos, Marathon, ...) are skipped
-//!   with the reason, never reported as done.
+//! - Whether a step runs is decided in one place ([`decide`]): filtered out, blocked by an
+//!   artifact the host has not got (never reported as done), unchanged since it last finished
+//!   with the same hash, or run (`--force` runs finished steps again).
+//! - A failure names the node, the step, the last lines of its log and the log's path; the
+//!   other nodes' steps of that stage finish first.
+//!
+//! Layout: [`plan`] groups rendered files into stages, [`inputs`] says what each step needs
+//! from the artifact cache, [`decide`] decides, [`run`] runs (through [`StepRunner`], an SSH
+//! session in a lab). A new step is a template folder in `provisioners/` and an entry in its
+//! manifest; nothing here changes.
 
+mod cloud_init;
+mod decide;
+mod inputs;
 mod plan;
 mod run;
 
-pub use plan::{NodeStep, Stage, StepPlan, plan_stages};
-pub use run::{ProvisionOptions, ProvisionReport, StepOutcome, StepStatus, provision};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-/// A step that failed on a node.
+pub use decide::{StepDecision, decide};
+pub use inputs::StepInputs;
+pub use plan::{NodeStep, Stage, StepPlan, plan_stages};
+pub use run::{ProvisionOptions, ProvisionReport, StepOutcome, StepRunner, StepStatus, run_stages};
+
+use crate::artifacts::Availability;
+use crate::lab::ResolvedLab;
+use crate::progress::NodeProgress;
+use crate::render::{Manifest, Provisioners, render_lab};
+use crate::ssh::Session;
+use crate::state::{LabDir, LabState};
+
+/// A step that failed on a node, or what kept provisioning from starting.
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {
     #[error(
@@ -27,8 +47,51 @@ pub enum ProvisionError {
     StepFailed { node: String, step: String, reason: String, tail: String, log: String },
     #[error("cannot reach node `{node}` to provision it: {source}")]
     Ssh { node: String, source: crate::ssh::SshError },
-    #[error("cannot write the log {path}: {source}")]
-    Log { path: String, source: std::io::Error },
+    #[error("cloud-init failed on node `{node}` (status {code}); see `mlab ssh {node} -- sudo cloud-init status --long`")]
+    CloudInit { node: String, code: String },
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
+    #[error("internal task failed: {0}")]
+    Task(String),
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+}
+
+/// What a provisioning run works from.
+pub struct ProvisionJob<'a> {
+    pub dir: &'a LabDir,
+    pub lab: &'a ResolvedLab,
+    pub provisioners: &'a Provisioners,
+    /// Where each of the lab's artifacts stands on this host.
+    pub availability: &'a BTreeMap<String, Availability>,
+    pub options: &'a ProvisionOptions,
+    pub progress: &'a NodeProgress,
+}
+
+/// Render the lab's files and run every step the options ask for on the nodes in `sessions`,
+/// recording finished steps in `state`.
+pub async fn provision_lab(job: &ProvisionJob<'_>, state: &mut LabState, sessions: &HashMap<String, Arc<Session>>) -> Result<ProvisionReport, ProvisionError> {
+    // Built artifacts are staged under the name and checksum of the file their build made.
+    let mut lab = job.lab.clone();
+    lab.artifacts = crate::artifacts::with_built_files(&job.lab.artifacts, job.availability);
+    let rendered = render_lab(job.provisioners, &lab)?;
+    let manifest = Manifest::load(job.provisioners)?;
+    let inputs = StepInputs::new(&manifest, &lab, job.availability);
+    let plan = plan_stages(&rendered, |node, step| inputs.uploads(node, step));
+    let decisions: HashMap<(String, String), StepDecision> = plan
+        .stages
+        .iter()
+        .flat_map(|stage| &stage.nodes)
+        .map(|ns| {
+            let recorded = state.steps.get(&ns.node).and_then(|s| s.get(&ns.step)).map(String::as_str);
+            let decision = decide(ns, sessions.contains_key(&ns.node), recorded, inputs.blocked(&ns.node, &ns.step), job.options);
+            ((ns.node.clone(), ns.step.clone()), decision)
+        })
+        .collect();
+    // cloud-init is slow to even answer under emulation: wait for it only when a step will run.
+    if decisions.values().any(|d| *d == StepDecision::Run) {
+        cloud_init::wait_for_cloud_init(sessions).await?;
+    }
+    let runners: HashMap<String, Arc<dyn StepRunner>> = sessions.iter().map(|(node, s)| (node.clone(), Arc::clone(s) as Arc<dyn StepRunner>)).collect();
+    run_stages(&plan, &decisions, &runners, inputs.files(), job.dir, state, job.progress).await
 }

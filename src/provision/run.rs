@@ -1,7 +1,7 @@
-//! Running the stages over SSH.
+//! Running the stages: each step on its nodes in parallel, stage after stage, over SSH.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -9,10 +9,12 @@ use serde::Serialize;
 use tokio::io::AsyncWriteExt;
 
 use super::ProvisionError;
+use super::decide::StepDecision;
 use super::plan::{NodeStep, StepPlan};
-use crate::lifecycle::NodeProgress;
+use crate::progress::NodeProgress;
 use crate::ssh::{Session, UploadOptions, shell_quote};
 use crate::state::{LabDir, LabState};
+use crate::tasks::join_each;
 
 /// Where step files wait on the guest (relative to the login user's home) before `sudo install`.
 const STAGING: &str = ".mlab-stage";
@@ -60,105 +62,109 @@ impl ProvisionReport {
     }
 }
 
-/// Run `plan` on the nodes whose sessions are given. `blocked(node, step)` gives the reason a
-/// step cannot run yet (a missing artifact). Finished steps are recorded in `state` (saved
-/// after every stage). Stops after the first stage with a failure.
-#[allow(clippy::too_many_arguments)]
-pub async fn provision(
+/// What runs a step's files on one node: an SSH session to it in a lab, a stand-in in tests.
+#[async_trait::async_trait]
+pub trait StepRunner: Send + Sync {
+    /// Install the step's files and artifacts and run its script; everything printed goes to
+    /// `log`. The error is a one-line reason.
+    async fn run_step(&self, step: &NodeStep, artifacts: &[(String, PathBuf)], log: &Path) -> Result<(), String>;
+}
+
+#[async_trait::async_trait]
+impl StepRunner for Session {
+    async fn run_step(&self, step: &NodeStep, artifacts: &[(String, PathBuf)], log: &Path) -> Result<(), String> {
+        run_over_ssh(self, step, artifacts, log).await
+    }
+}
+
+/// How one step on one node ended, with what the report and the state need.
+struct Finished {
+    node: String,
+    step: String,
+    hash: String,
+    seconds: f64,
+    result: Result<(), String>,
+}
+
+/// Run the stages of `plan` in order, each step as `decisions` says, on the nodes of `runners`.
+/// Finished steps are recorded in `state` (saved after every stage); a failed step, or one
+/// whose task ended abnormally, is forgotten there and fails its stage. Stops after the first
+/// stage with a failure.
+pub async fn run_stages(
     plan: &StepPlan,
-    sessions: &HashMap<String, Arc<Session>>,
-    blocked: impl Fn(&str, &str) -> Option<String>,
-    artifact_files: &BTreeMap<String, std::path::PathBuf>,
+    decisions: &HashMap<(String, String), StepDecision>,
+    runners: &HashMap<String, Arc<dyn StepRunner>>,
+    artifact_files: &BTreeMap<String, PathBuf>,
     dir: &LabDir,
     state: &mut LabState,
-    opts: &ProvisionOptions,
     progress: &NodeProgress,
 ) -> Result<ProvisionReport, ProvisionError> {
     let mut report = ProvisionReport::default();
-    let lines: HashMap<&String, indicatif::ProgressBar> = sessions.keys().map(|n| (n, progress.line(n))).collect();
+    let lines: HashMap<&String, indicatif::ProgressBar> = runners.keys().map(|n| (n, progress.line(n))).collect();
+    let outcome = |ns: &NodeStep, status, seconds, note| StepOutcome { node: ns.node.clone(), step: ns.step.clone(), status, seconds, note };
     for stage in &plan.stages {
-        if opts.step.as_ref().is_some_and(|s| *s != stage.step) {
-            continue;
-        }
         let mut running = tokio::task::JoinSet::new();
-        // Which node and step each task runs, to report a task that panicked as that step's
-        // failure instead of losing it (a lost task would let the stage pass).
-        let mut tasks: HashMap<tokio::task::Id, (String, String)> = HashMap::new();
+        // Which step each task runs, so a task that panicked fails that step.
+        let mut tasks: HashMap<tokio::task::Id, (String, String, String)> = HashMap::new();
         for ns in &stage.nodes {
-            let Some(session) = sessions.get(&ns.node) else { continue };
-            if !opts.nodes.is_empty() && !opts.nodes.contains(&ns.node) {
-                continue;
-            }
+            let decision = decisions.get(&(ns.node.clone(), ns.step.clone())).cloned().unwrap_or(StepDecision::FilteredOut);
+            let runner = match (decision, runners.get(&ns.node)) {
+                (StepDecision::Run, Some(runner)) => Arc::clone(runner),
+                (StepDecision::Blocked(reason), _) => {
+                    report.steps.push(outcome(ns, StepStatus::Skipped, 0.0, Some(reason)));
+                    continue;
+                }
+                (StepDecision::Unchanged, _) => {
+                    report.steps.push(outcome(ns, StepStatus::Unchanged, 0.0, None));
+                    continue;
+                }
+                _ => continue,
+            };
             let line = lines.get(&ns.node).cloned();
-            if let Some(reason) = blocked(&ns.node, &ns.step) {
-                report.steps.push(StepOutcome { node: ns.node.clone(), step: ns.step.clone(), status: StepStatus::Skipped, seconds: 0.0, note: Some(reason) });
-                continue;
-            }
-            let done_before = state.steps.get(&ns.node).and_then(|s| s.get(&ns.step)) == Some(&ns.hash);
-            if done_before && !opts.force {
-                report.steps.push(StepOutcome { node: ns.node.clone(), step: ns.step.clone(), status: StepStatus::Unchanged, seconds: 0.0, note: None });
-                continue;
-            }
-            let session = Arc::clone(session);
             let ns = ns.clone();
             let log = dir.step_log(&ns.node, &ns.step);
-            let uploads: Vec<(String, std::path::PathBuf)> =
-                ns.artifacts.iter().filter_map(|name| artifact_files.get(name).map(|p| (name.clone(), p.clone()))).collect();
-            let (node, step) = (ns.node.clone(), ns.step.clone());
+            let uploads: Vec<(String, PathBuf)> = ns.artifacts.iter().filter_map(|name| artifact_files.get(name).map(|p| (name.clone(), p.clone()))).collect();
+            let key = (ns.node.clone(), ns.step.clone(), ns.hash.clone());
             let handle = running.spawn(async move {
                 if let Some(line) = &line {
                     line.set_message(format!("step {}", ns.step));
                 }
                 let t0 = Instant::now();
-                let result = run_step(&session, &ns, &uploads, &log).await;
-                (ns, result, t0.elapsed().as_secs_f64(), log)
+                let result = runner.run_step(&ns, &uploads, &log).await;
+                Ok::<_, Finished>(Finished { node: ns.node, step: ns.step, hash: ns.hash, seconds: t0.elapsed().as_secs_f64(), result })
             });
-            tasks.insert(handle.id(), (node, step));
+            tasks.insert(handle.id(), key);
         }
+        let finished = join_each(running, |e| {
+            let (node, step, hash) = tasks.get(&e.id()).cloned().unwrap_or_default();
+            Finished { node, step, hash, seconds: 0.0, result: Err(format!("mlab's task for this step ended abnormally ({e}); this is a bug in mlab")) }
+        })
+        .await;
         let mut first_failure = None;
-        while let Some(joined) = running.join_next().await {
-            let (ns, result, seconds, log) = match joined {
-                Ok(finished) => finished,
-                Err(e) => {
-                    let (node, step) = tasks.get(&e.id()).cloned().unwrap_or_default();
-                    if let Some(steps) = state.steps.get_mut(&node) {
-                        steps.remove(&step);
-                    }
-                    let reason = format!("mlab's task for this step ended abnormally ({e}); this is a bug in mlab");
-                    report.steps.push(StepOutcome {
-                        node: node.clone(),
-                        step: step.clone(),
-                        status: StepStatus::Failed,
-                        seconds: 0.0,
-                        note: Some(reason.clone()),
-                    });
-                    let log = dir.step_log(&node, &step);
-                    first_failure.get_or_insert(ProvisionError::StepFailed { tail: log_tail(&log, 15), log: log.display().to_string(), node, step, reason });
-                    continue;
-                }
-            };
-            match result {
+        for done in finished.into_iter().map(|r| r.unwrap_or_else(|failed| failed)) {
+            match done.result {
                 Ok(()) => {
-                    state.steps.entry(ns.node.clone()).or_default().insert(ns.step.clone(), ns.hash.clone());
-                    report.steps.push(StepOutcome { node: ns.node, step: ns.step, status: StepStatus::Done, seconds, note: None });
+                    state.steps.entry(done.node.clone()).or_default().insert(done.step.clone(), done.hash);
+                    report.steps.push(StepOutcome { node: done.node, step: done.step, status: StepStatus::Done, seconds: done.seconds, note: None });
                 }
                 Err(reason) => {
                     // A failed step runs again next time, whatever it recorded before.
-                    if let Some(steps) = state.steps.get_mut(&ns.node) {
-                        steps.remove(&ns.step);
+                    if let Some(steps) = state.steps.get_mut(&done.node) {
+                        steps.remove(&done.step);
                     }
                     report.steps.push(StepOutcome {
-                        node: ns.node.clone(),
-                        step: ns.step.clone(),
+                        node: done.node.clone(),
+                        step: done.step.clone(),
                         status: StepStatus::Failed,
-                        seconds,
+                        seconds: done.seconds,
                         note: Some(reason.clone()),
                     });
+                    let log = dir.step_log(&done.node, &done.step);
                     first_failure.get_or_insert(ProvisionError::StepFailed {
                         tail: log_tail(&log, 15),
                         log: log.display().to_string(),
-                        node: ns.node,
-                        step: ns.step,
+                        node: done.node,
+                        step: done.step,
                         reason,
                     });
                 }
@@ -187,7 +193,7 @@ pub async fn provision(
 
 /// Upload a step's files (and artifacts) to the staging area, install them as root, run the
 /// script; everything the guest prints goes to `log`. The error is a one-line reason.
-async fn run_step(session: &Session, ns: &NodeStep, artifacts: &[(String, std::path::PathBuf)], log: &Path) -> Result<(), String> {
+async fn run_over_ssh(session: &Session, ns: &NodeStep, artifacts: &[(String, PathBuf)], log: &Path) -> Result<(), String> {
     if let Some(parent) = log.parent() {
         tokio::fs::create_dir_all(parent).await.map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
@@ -233,4 +239,78 @@ fn log_tail(log: &Path, n: usize) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].iter().map(|l| format!("    {l}")).collect::<Vec<_>>().join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provision::plan::Stage;
+
+    /// Runs every step, except that it panics on (`node`, `step`).
+    struct PanicsOn(&'static str, &'static str);
+
+    #[async_trait::async_trait]
+    impl StepRunner for PanicsOn {
+        async fn run_step(&self, step: &NodeStep, _: &[(String, PathBuf)], _: &Path) -> Result<(), String> {
+            if (step.node.as_str(), step.step.as_str()) == (self.0, self.1) {
+                panic!("a bug in a step task");
+            }
+            Ok(())
+        }
+    }
+
+    fn stage(step: &str, nodes: &[&str]) -> Stage {
+        Stage {
+            step: step.into(),
+            nodes: nodes
+                .iter()
+                .map(|n| NodeStep { node: n.to_string(), step: step.into(), files: Vec::new(), artifacts: Vec::new(), hash: format!("{step}-hash") })
+                .collect(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_step_fails_its_stage_and_is_not_recorded() {
+        let root = tempfile::tempdir().expect("tmp");
+        let dir = LabDir::new(root.path(), "lab");
+        dir.create().expect("lab dir");
+        let plan = StepPlan { stages: vec![stage("common", &["n1", "n2"]), stage("zookeeper", &["n1", "n2"]), stage("mesos-agent", &["n1", "n2"])] };
+        let decisions = plan.stages.iter().flat_map(|s| &s.nodes).map(|ns| ((ns.node.clone(), ns.step.clone()), StepDecision::Run)).collect();
+        let runner: Arc<dyn StepRunner> = Arc::new(PanicsOn("n2", "zookeeper"));
+        let runners = HashMap::from([("n1".to_string(), Arc::clone(&runner)), ("n2".to_string(), runner)]);
+        let mut state = LabState::default();
+        // Recorded by an earlier run: a step that fails now must be forgotten.
+        state.steps.entry("n2".into()).or_default().insert("zookeeper".into(), "zookeeper-hash".into());
+
+        let err = run_stages(&plan, &decisions, &runners, &BTreeMap::new(), &dir, &mut state, &NodeProgress::hidden()).await.expect_err("the stage must fail");
+        let ProvisionError::StepFailed { node, step, reason, .. } = &err else { panic!("not a step failure: {err}") };
+        assert_eq!((node.as_str(), step.as_str()), ("n2", "zookeeper"));
+        assert!(reason.contains("abnormally"), "{reason}");
+        assert_eq!(state.steps["n1"].get("zookeeper").map(String::as_str), Some("zookeeper-hash"), "the other node's step finished");
+        assert!(!state.steps["n2"].contains_key("zookeeper"), "the panicked step runs again next time");
+        assert!(state.steps.values().all(|s| !s.contains_key("mesos-agent")), "no stage after the failure ran");
+        let saved = LabState::load(&dir).expect("load").expect("saved");
+        assert_eq!(saved.steps, state.steps, "the state was saved at the failing stage");
+    }
+
+    #[tokio::test]
+    async fn only_steps_decided_to_run_are_run() {
+        let root = tempfile::tempdir().expect("tmp");
+        let dir = LabDir::new(root.path(), "lab");
+        dir.create().expect("lab dir");
+        let plan = StepPlan { stages: vec![stage("common", &["n1", "n2"]), stage("mesos-master", &["n1"])] };
+        let decisions = HashMap::from([
+            (("n1".to_string(), "common".to_string()), StepDecision::Unchanged),
+            (("n2".to_string(), "common".to_string()), StepDecision::Run),
+            (("n1".to_string(), "mesos-master".to_string()), StepDecision::Blocked("mesos is not built".into())),
+        ]);
+        // It would panic on anything run but n2's common.
+        let runner: Arc<dyn StepRunner> = Arc::new(PanicsOn("n1", "common"));
+        let runners = HashMap::from([("n1".to_string(), Arc::clone(&runner)), ("n2".to_string(), runner)]);
+        let mut state = LabState::default();
+        let report = run_stages(&plan, &decisions, &runners, &BTreeMap::new(), &dir, &mut state, &NodeProgress::hidden()).await.expect("runs");
+        assert_eq!((report.count(StepStatus::Done), report.count(StepStatus::Unchanged), report.count(StepStatus::Skipped)), (1, 1, 1));
+        assert!(report.steps.iter().any(|s| s.status == StepStatus::Skipped && s.note.as_deref() == Some("mesos is not built")));
+        assert_eq!(state.steps.keys().collect::<Vec<_>>(), ["n2"]);
+    }
 }

@@ -35,7 +35,8 @@ fn missing_box_fails_with_the_command_to_build_it() {
 
     let checks = report["checks"].as_array().expect("checks");
     let names: Vec<&str> = checks.iter().filter_map(|c| c["name"].as_str()).collect();
-    assert_eq!(names, ["libvirt", "kvm", "qemu", "box-tools", "box", "artifacts", "memory", "disk", "home-access", "netns"]);
+    // The provider's own checks first, then the host's.
+    assert_eq!(names, ["libvirt", "kvm", "qemu", "home-access", "netns", "box-tools", "box", "artifacts", "memory", "disk"]);
     for c in checks {
         let status = c["status"].as_str().expect("status");
         assert!(["ok", "warn", "fail"].contains(&status), "{c}");

@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mlab::lifecycle::{self, AddAgentOptions, NodeProgress};
+use mlab::lifecycle::{self, AddAgentOptions, Settings};
 
-use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
+use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure, progress_for};
 use crate::cli::{Context, Failure, print_json};
 
 /// Start the lab's spare agents, or add new ones, wired into the running cluster
@@ -35,14 +35,11 @@ fn parse_memory(text: &str) -> Result<u64, String> {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
-    let catalog = ctx.catalog()?;
+    let settings = Settings { ssh_timeout: Duration::from_secs(args.timeout), ..Settings::new(ctx.provisioners()) };
+    let opts = AddAgentOptions { count: args.count, cpus: args.cpus, memory_mib: args.memory };
     let report = block_on(async {
-        let (conn, instance) = args.target.open(ctx).await?;
-        let opts = AddAgentOptions { count: args.count, cpus: args.cpus, memory_mib: args.memory };
-        lifecycle::add_agents(&conn, &ctx.library, &catalog, instance, &opts, ctx.provisioners(), Duration::from_secs(args.timeout), &progress)
-            .await
-            .map_err(lifecycle_failure)
+        let mut lab = args.target.lock(ctx, "mlab add-agent", settings, progress_for(args.json)).await?;
+        lifecycle::add_agents(&mut lab, opts).await.map_err(lifecycle_failure)
     })??;
     // The new agents must register like every other service is checked: live.
     let status = if report.up.readiness.as_ref().is_none_or(|r| r.all_ready()) { ExitCode::SUCCESS } else { ExitCode::FAILURE };

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use mlab::boxes::BoxStore;
 use mlab::doctor::{self, Inputs, Status};
-use mlab::provider::libvirt::resolve_uri;
 
 use crate::cli::lab_args::ProviderArgs;
 use crate::cli::{Context, Failure, print_json, table};
@@ -25,12 +24,12 @@ pub struct Args {
 /// Exit code 1 when any check fails; warnings alone pass.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let (_, lab) = ctx.load_lab(&args.lab)?;
-    let uri = resolve_uri(args.provider.uri.as_deref());
+    let provider = args.provider.options();
     let home = mlab::paths::mlab_home();
     let boxes = BoxStore::open_default();
     let cache = mlab::artifacts::ArtifactCache::default_location();
     let artifacts = mlab::artifacts::availability(&cache, &ctx.provisioners(), &lab.artifacts, &lab.artifacts);
-    let report = doctor::diagnose(&Inputs { uri: &uri, accel: args.provider.accel, lab: &lab, home: &home, boxes: &boxes, artifacts: &artifacts });
+    let report = doctor::diagnose(&Inputs { provider: &provider, lab: &lab, home: &home, boxes: &boxes, artifacts: &artifacts });
     let code = if report.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE };
     if args.json {
         print_json(&report)?;

@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use mlab::lifecycle::{self, NodeProgress};
+use mlab::lifecycle;
+use mlab::progress::NodeProgress;
 
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
 use crate::cli::{Context, Failure};

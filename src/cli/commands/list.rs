@@ -18,11 +18,7 @@ pub struct Args {
 }
 
 pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    let labs = block_on(async {
-        let conn = lifecycle::connect(&args.provider.options()).await?;
-        lifecycle::list_labs(&conn).await
-    })?
-    .map_err(lifecycle_failure)?;
+    let labs = block_on(lifecycle::list_labs(&mlab::paths::labs_dir(), &args.provider.options()))?.map_err(lifecycle_failure)?;
     if args.json {
         print_json(&labs)?;
         return Ok(ExitCode::SUCCESS);

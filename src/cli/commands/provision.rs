@@ -4,11 +4,10 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mlab::lifecycle::{self, NodeProgress};
+use mlab::lifecycle::{self, Settings};
 use mlab::provision::{ProvisionOptions, ProvisionReport, StepStatus};
-use mlab::state::LabLock;
 
-use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
+use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure, progress_for};
 use crate::cli::{Context, Failure, print_json};
 
 /// Run the lab's provisioning steps on its running nodes (finished, unchanged steps are skipped)
@@ -30,23 +29,14 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
+    let settings = Settings {
+        provision: Some(ProvisionOptions { force: args.force, nodes: Vec::new(), step: args.step.clone() }),
+        ssh_timeout: Duration::from_secs(60),
+        ..Settings::new(ctx.provisioners())
+    };
     let report = block_on(async {
-        let (_conn, mut instance) = args.target.open(ctx).await?;
-        let _lock = LabLock::acquire(&instance.dir, "mlab provision").map_err(|e| Failure::Other(e.into()))?;
-        // Read the state again under the lock: what was read before it may be stale by now,
-        // and saving it would lose another command's changes.
-        instance.state = mlab::state::LabState::load(&instance.dir)
-            .map_err(|e| Failure::Other(e.into()))?
-            .ok_or_else(|| Failure::Other(anyhow::anyhow!("lab `{}` was destroyed meanwhile", instance.name())))?;
-        let nodes: Vec<String> = match &args.node {
-            Some(node) => vec![instance.node(node).map_err(lifecycle_failure)?.name.clone()],
-            None => instance.lab.autostart_nodes().map(|n| n.name.clone()).collect(),
-        };
-        let sessions = lifecycle::connect_sessions(&instance.dir, &instance.lab, &nodes, Duration::from_secs(60)).await.map_err(lifecycle_failure)?;
-        let opts = ProvisionOptions { force: args.force, nodes, step: args.step.clone() };
-        let lab = instance.lab.clone();
-        lifecycle::provision_lab(&instance.dir, &mut instance.state, &lab, &ctx.provisioners(), &sessions, &opts, &progress).await.map_err(lifecycle_failure)
+        let mut lab = args.target.lock(ctx, "mlab provision", settings, progress_for(args.json)).await?;
+        lifecycle::provision(&mut lab, args.node.as_deref()).await.map_err(lifecycle_failure)
     })??;
     if args.json {
         print_json(&report)?;

@@ -1,10 +1,11 @@
 //! `mlab remove-agent NAME`: remove an agent that add-agent brought in.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use mlab::lifecycle::{self, NodeProgress};
+use mlab::lifecycle::{self, Settings};
 
-use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
+use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure, progress_for};
 use crate::cli::{Context, Failure, confirm, print_json};
 
 /// Remove an agent started by add-agent: destroy its VM and drop it from every node's host entries
@@ -23,16 +24,18 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
-    let catalog = ctx.catalog()?;
+    let settings = Settings { ssh_timeout: Duration::from_secs(120), ..Settings::new(ctx.provisioners()) };
     let report = block_on(async {
-        let (conn, instance) = args.target.open(ctx).await?;
-        lifecycle::removable(&instance, &args.node).map_err(lifecycle_failure)?;
+        // Asked before the lab is locked (a prompt must not keep other commands waiting); the
+        // removal checks again under the lock.
+        let (_, instance) = args.target.open(ctx).await?;
+        lifecycle::removable(&instance.lab, &instance.state, &args.node).map_err(lifecycle_failure)?;
         let what = format!("agent `{}` of lab `{}`: its VM and disk are destroyed, every node forgets it", args.node, instance.name());
         if !confirm(args.yes, &what)? {
             return Ok(None);
         }
-        lifecycle::remove_agent(&conn, &ctx.library, &catalog, &instance, &args.node, &ctx.provisioners(), &progress).await.map(Some).map_err(lifecycle_failure)
+        let mut lab = args.target.lock(ctx, "mlab remove-agent", settings, progress_for(args.json)).await?;
+        lifecycle::remove_agent(&mut lab, &args.node).await.map(Some).map_err(lifecycle_failure)
     })??;
     match report {
         None => println!("kept {}", args.node),

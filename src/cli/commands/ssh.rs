@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
 }
 
 /// On a terminal, choose among the running nodes; elsewhere, say to name one.
-async fn pick_running_node(conn: &lifecycle::Connected, instance: &lifecycle::Instance) -> Result<String, Failure> {
+async fn pick_running_node(conn: &mlab::provider::Connected, instance: &lifecycle::Instance) -> Result<String, Failure> {
     let nodes = conn.provider.list_nodes(instance.name()).await.map_err(|e| lifecycle_failure(e.into()))?;
     let running: Vec<String> =
         instance.lab.nodes.iter().filter(|n| nodes.iter().any(|i| i.name == n.name && i.state == NodeState::Running)).map(|n| n.name.clone()).collect();

@@ -3,11 +3,10 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mlab::lifecycle::{self, NodeProgress, UpOptions};
+use mlab::lifecycle::{self, LabContext, Settings};
 use mlab::provision::ProvisionOptions;
-use mlab::state::{LabDir, LabState};
 
-use crate::cli::lab_args::{ProviderArgs, block_on, lifecycle_failure};
+use crate::cli::lab_args::{ProviderArgs, block_on, lifecycle_failure, progress_for};
 use crate::cli::{Context, Failure, print_json, table};
 
 /// Create and start a lab's VMs (what is missing or stopped), wait until each answers SSH
@@ -42,61 +41,24 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    let catalog = ctx.catalog()?;
     // Record where the lab came from so later commands can re-plan it from any directory.
     let source = if mlab::lab::LabLibrary::is_path(&args.lab) {
         std::fs::canonicalize(&args.lab).map(|p| p.display().to_string()).unwrap_or(args.lab.clone())
     } else {
         args.lab.clone()
     };
-    let planned = lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), None).map_err(lifecycle_failure)?;
-    let dir = LabDir::new(&mlab::paths::labs_dir(), &planned.name);
-    // An existing lab keeps what was added to it (agents started or added on demand) and its
-    // subnet; a new one gets a subnet of its own if its file's overlaps a lab already here.
-    let (lab, network) = match LabState::load(&dir).map_err(|e| Failure::Other(e.into()))? {
-        Some(state) if state.source != source => {
-            return Err(anyhow::anyhow!(
-                "a lab named `{}` already exists on this host, made from {}; give this one another name with `--name`, or `mlab destroy --lab {}` first",
-                planned.name,
-                state.source,
-                planned.name
-            )
-            .into());
-        }
-        Some(state) => (lifecycle::plan_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref(), Some(&state)).map_err(lifecycle_failure)?, None),
-        None => {
-            let (lab, moved) = lifecycle::plan_new_instance(&ctx.library, &catalog, &args.lab, args.name.as_deref()).map_err(lifecycle_failure)?;
-            let network = moved.map(|(cidr, why)| {
-                eprintln!("note: {why}");
-                cidr
-            });
-            (lab, network)
-        }
+    let settings = Settings {
+        provision: (!args.no_provision).then(|| ProvisionOptions { force: args.force, ..Default::default() }),
+        ssh_timeout: Duration::from_secs(args.timeout),
+        ready_timeout: Duration::from_secs(args.ready_timeout),
+        artifact_progress: if args.json { mlab::boxes::Progress::Hide } else { mlab::boxes::Progress::for_stderr() },
+        ..Settings::new(ctx.provisioners())
     };
-    if !args.no_provision {
-        // Software Debian does not ship: built here when that needs no network, else named.
-        let cache = mlab::artifacts::ArtifactCache::default_location();
-        let shown = if args.json { mlab::boxes::Progress::Hide } else { mlab::boxes::Progress::for_stderr() };
-        for note in mlab::artifacts::prepare_for_lab(&cache, &ctx.provisioners(), &lab.artifacts, shown) {
-            eprintln!("note: {note}");
-        }
-    }
-    let progress = if args.json { NodeProgress::hidden() } else { NodeProgress::stderr() };
+    let planner = ctx.planner()?;
     let report = block_on(async {
-        let conn = lifecycle::connect(&args.provider.options()).await?;
-        if let Some(notice) = &conn.notice {
-            eprintln!("note: {notice}");
-        }
-        let provision = (!args.no_provision).then(|| (ctx.provisioners(), ProvisionOptions { force: args.force, ..Default::default() }));
-        let opts = UpOptions {
-            source,
-            ssh_timeout: Duration::from_secs(args.timeout),
-            provision,
-            host_entries: args.host_entries.clone(),
-            ready_timeout: Duration::from_secs(args.ready_timeout),
-            network,
-        };
-        lifecycle::up(&conn, &dir, &lab, &opts, &progress).await
+        let mut lab =
+            LabContext::open_or_create(planner, &args.lab, &source, args.name.as_deref(), &args.provider.options(), settings, progress_for(args.json)).await?;
+        lifecycle::up(&mut lab, args.host_entries.clone()).await
     })?
     .map_err(lifecycle_failure)?;
 

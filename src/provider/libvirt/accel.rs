@@ -9,16 +9,7 @@ use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// What the user asked for (`--accel`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Accel {
-    /// KVM if it really works here, else TCG.
-    #[default]
-    Auto,
-    Kvm,
-    Tcg,
-}
+use crate::provider::Accel;
 
 /// The decision, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]

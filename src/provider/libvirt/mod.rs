@@ -9,6 +9,7 @@
 pub mod accel;
 pub mod connect;
 pub mod disk;
+pub mod doctor;
 pub mod domain_xml;
 pub mod network_xml;
 pub mod overlap;
@@ -24,10 +25,10 @@ use virt::connect::Connect;
 use virt::domain::{Domain, DomainState};
 use virt::enumutil::Enum;
 
-use self::accel::{Accel, AccelChoice};
+use self::accel::AccelChoice;
 use self::connect::{backend, domain_name, is_local_uri, is_not_found, network_name};
 use self::domain_xml::{DomainFacts, domain_facts};
-use crate::provider::{NetworkSpec, NodeInfo, NodeSpec, NodeState, Provider, ProviderError, StopOutcome};
+use crate::provider::{Accel, NetworkSpec, NodeInfo, NodeSpec, NodeState, Provider, ProviderError, StopOutcome};
 
 /// The URI to use: the explicit one (`--connect`), else `$MLAB_LIBVIRT_URI`, else `qemu:///system`.
 pub fn resolve_uri(explicit: Option<&str>) -> String {

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::LibvirtProvider;
-use super::accel::{Accel, AccelChoice};
+use super::accel::AccelChoice;
 use super::domain_xml::{domain_facts, domain_xml};
 use crate::boxes::{BoxImage, BoxMeta};
 use crate::keys::KeyPair;
+use crate::provider::Accel;
 use crate::provider::{NetworkHost, NetworkMode, NetworkSpec, NodeSpec, NodeState, Provider, ProviderError};
 
 /// A private test-driver host with one network, `default` on 192.168.122.0/24, as libvirt's

@@ -21,6 +21,15 @@ impl NodeProgress {
         NodeProgress { multi: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()) }
     }
 
+    /// A one-line note for the user ("note: ..."), printed above the progress lines.
+    pub fn note(&self, text: &str) {
+        if self.multi.is_hidden() {
+            eprintln!("note: {text}");
+        } else {
+            let _ = self.multi.println(format!("note: {text}"));
+        }
+    }
+
     /// A spinner line for `node`.
     pub fn line(&self, node: &str) -> ProgressBar {
         let style = ProgressStyle::with_template("{spinner} {prefix:<10} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner());

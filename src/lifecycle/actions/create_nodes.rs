@@ -1,0 +1,28 @@
+//! Disks (linked clones of the box), cloud-init seeds and VM definitions for the target nodes
+//! the provider does not have yet, all at once.
+
+use std::sync::Arc;
+
+use crate::boxes::BoxStore;
+use crate::lifecycle::spec::{ensure_keys, node_spec};
+use crate::lifecycle::{LabContext, LifecycleError};
+use crate::provider::{NodeState, create_nodes};
+
+pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
+    let existing = ctx.conn.provider.list_nodes(&ctx.dir.name).await?;
+    let missing: Vec<String> =
+        ctx.target_nodes().filter(|n| !existing.iter().any(|e| e.name == n.name && e.state != NodeState::Missing)).map(|n| n.name.clone()).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let box_image = BoxStore::open_default().get(&ctx.lab.box_name)?;
+    let keys = ensure_keys(&ctx.dir, &ctx.lab)?;
+    let mut specs = Vec::new();
+    for name in &missing {
+        ctx.line(name).set_message("creating disk and seed");
+        specs.push(node_spec(&ctx.dir, &ctx.lab, ctx.node(name)?, &box_image, &keys)?);
+    }
+    create_nodes(Arc::clone(&ctx.conn.provider), specs).await?;
+    ctx.record.created.extend(missing);
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! Which provider a command uses, and the one function that connects to it.
+//!
+//! The choice comes from the command line first, then from what was saved with the lab when
+//! it was made (so a lab made with `--connect URI` is found again by a plain `mlab status`),
+//! then from the defaults. Everything above `provider/` goes through [`connect`] and
+//! [`host_checks`]; nothing there names a backend.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::libvirt::{self, LibvirtProvider};
+use super::{Provider, ProviderError};
+use crate::doctor::Check;
+
+/// Hardware acceleration the user asked for (`--accel`), for providers that emulate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Accel {
+    /// KVM if it really works here, else TCG.
+    #[default]
+    Auto,
+    Kvm,
+    Tcg,
+}
+
+/// The hypervisor backends this build of mlab has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ProviderKind {
+    #[default]
+    Libvirt,
+}
+
+impl ProviderKind {
+    /// The name saved in a lab's state.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProviderKind::Libvirt => "libvirt",
+        }
+    }
+
+    /// The kind saved in a lab's state; an empty name is a lab made before names were saved.
+    pub fn from_saved(name: &str) -> Result<ProviderKind, ProviderError> {
+        match name {
+            "libvirt" | "" => Ok(ProviderKind::Libvirt),
+            other => Err(ProviderError::Unsupported(format!(
+                "this lab was made with the `{other}` provider, which this build of mlab does not have; use the mlab that made it, or `mlab destroy` it there"
+            ))),
+        }
+    }
+}
+
+/// How to reach the hypervisor, as the user gave it (unset fields fall back to the lab's saved
+/// choice, then to the defaults).
+#[derive(Debug, Clone, Default)]
+pub struct ProviderOptions {
+    pub kind: Option<ProviderKind>,
+    /// libvirt URI (`--connect` or `$MLAB_LIBVIRT_URI`).
+    pub uri: Option<String>,
+    pub accel: Accel,
+}
+
+impl ProviderOptions {
+    /// These options with the gaps filled from a lab's saved provider and URI.
+    pub fn or_saved(&self, saved_kind: &str, saved_uri: &str) -> Result<ProviderOptions, ProviderError> {
+        Ok(ProviderOptions {
+            kind: Some(match self.kind {
+                Some(kind) => kind,
+                None => ProviderKind::from_saved(saved_kind)?,
+            }),
+            uri: self.uri.clone().or_else(|| Some(saved_uri.to_string()).filter(|u| !u.is_empty())),
+            accel: self.accel,
+        })
+    }
+
+    /// The address the provider will be reached at, as saved with a lab and shown to users.
+    pub fn target(&self) -> String {
+        match self.kind.unwrap_or_default() {
+            ProviderKind::Libvirt => libvirt::resolve_uri(self.uri.as_deref()),
+        }
+    }
+}
+
+/// A connected provider, what it is, and a one-line notice for the user (e.g. why software
+/// emulation was chosen), if any.
+pub struct Connected {
+    pub provider: Arc<dyn Provider>,
+    pub kind: ProviderKind,
+    /// Where it was reached ([`ProviderOptions::target`]).
+    pub uri: String,
+    pub notice: Option<String>,
+}
+
+/// Connect to the provider the options name.
+pub async fn connect(opts: &ProviderOptions) -> Result<Connected, ProviderError> {
+    let kind = opts.kind.unwrap_or_default();
+    let uri = opts.target();
+    match kind {
+        ProviderKind::Libvirt => {
+            let provider = LibvirtProvider::connect(&uri, opts.accel).await?;
+            let notice = provider.accel().notice.clone();
+            Ok(Connected { provider: Arc::new(provider), kind, uri, notice })
+        }
+    }
+}
+
+/// The host checks of the provider the options name (`mlab doctor`): can it be reached, will
+/// guests be accelerated, can it read the lab's disks under `home`.
+pub fn host_checks(opts: &ProviderOptions, home: &Path) -> Vec<Check> {
+    match opts.kind.unwrap_or_default() {
+        ProviderKind::Libvirt => libvirt::doctor::checks(&opts.target(), opts.accel, home),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_wins_then_the_saved_choice() {
+        let plain = ProviderOptions::default();
+        let saved = plain.or_saved("libvirt", "test:///saved").expect("known kind");
+        assert_eq!(saved.uri.as_deref(), Some("test:///saved"), "a lab made with --connect is found again");
+        assert_eq!(saved.target(), "test:///saved");
+        let explicit = ProviderOptions { uri: Some("test:///default".into()), ..Default::default() };
+        assert_eq!(explicit.or_saved("libvirt", "test:///saved").expect("known").uri.as_deref(), Some("test:///default"));
+        // An old state without a URI uses the default.
+        assert_eq!(plain.or_saved("", "").expect("known").uri, None);
+        let err = plain.or_saved("virtualbox", "").expect_err("unknown provider").to_string();
+        assert!(err.contains("virtualbox") && err.contains("does not have"), "{err}");
+    }
+}

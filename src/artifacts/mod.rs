@@ -106,8 +106,9 @@ pub fn obtain(
     }
 }
 
-/// Before a lab is provisioned: build what the lab needs where that needs no network (inputs
-/// cached, build root made), and for the rest say which command gets it. Returns one line per
+/// Before a lab is provisioned: fetch what the lab needs that is pinned, build what it needs
+/// where that needs no network (inputs cached, build root made), and for the rest say which
+/// command gets it. Returns one line per
 /// artifact still missing; unavailable ones are left to their steps to report.
 pub fn prepare_for_lab(cache: &ArtifactCache, provisioners: &Provisioners, lab_artifacts: &BTreeMap<String, Artifact>, progress: Progress) -> Vec<String> {
     let available = availability(cache, provisioners, lab_artifacts, lab_artifacts);
@@ -118,6 +119,16 @@ pub fn prepare_for_lab(cache: &ArtifactCache, provisioners: &Provisioners, lab_a
             continue; // a build input: its build says what it lacks
         }
         let Availability::Missing { why, fix } = state else { continue };
+        if artifact.obtain == Obtain::Fetch && artifact.sha256.is_some() {
+            progress.note(format!("{name}: fetching it now"));
+            match obtain(cache, provisioners, lab_artifacts, name, false, progress) {
+                Ok(_) => continue,
+                Err(e) => {
+                    notes.push(format!("{name}: {e}"));
+                    continue;
+                }
+            }
+        }
         let offline_build = matches!(artifact.obtain, Obtain::Build { .. })
             && buildroot::BuildRoot::exists(cache, provisioners)
             && artifact.inputs.iter().all(|i| matches!(available.get(i), Some(Availability::Ready(_))));

@@ -79,9 +79,22 @@ fn mirror_in(text: &str, suite: &str) -> Option<String> {
 }
 /// What the built-in labs run that Debian ships, baked into boxes (guests reach no mirror):
 /// ZooKeeper, Docker, nginx for the admin router, the runtime libraries mlab's Mesos package
-/// depends on, and the tools the readiness checks and students use (curl, dig).
-pub const LAB_PACKAGES: &[&str] =
-    &["zookeeperd", "docker.io", "nginx", "libsvn1", "libapr1", "libcurl4", "libsasl2-2", "libarchive13", "curl", "bind9-dnsutils"];
+/// depends on, Java for Kafka and Spark, and the tools the readiness checks and students use
+/// (curl, dig, kcat).
+pub const LAB_PACKAGES: &[&str] = &[
+    "zookeeperd",
+    "docker.io",
+    "nginx",
+    "libsvn1",
+    "libapr1",
+    "libcurl4",
+    "libsasl2-2",
+    "libarchive13",
+    "openjdk-17-jre-headless",
+    "curl",
+    "bind9-dnsutils",
+    "kcat",
+];
 
 pub const DEFAULT_SUITE: &str = "bookworm";
 pub const DEFAULT_SIZE: u64 = 3 << 30;

@@ -84,7 +84,9 @@ pub fn load_with_added(
             name: node.name.clone(),
             count: None,
             ip: None,
-            autostart: None,
+            // Planned as a spare, like those the file declares (a spare is no member of a
+            // quorum planned from the file); the instance's state marks it started.
+            autostart: Some(model::Autostart::All(false)),
             cpus: node.cpus.or(base.cpus),
             memory: node.memory_mib.map(size::Memory).or(base.memory),
             ..base

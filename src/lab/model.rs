@@ -215,7 +215,8 @@ pub enum Containerizer {
     Mesos,
 }
 
-/// Defaults for the brokers the Kafka framework starts (`kafka-mesos.sh broker add`).
+/// The lab's Kafka brokers: those of the `kafka-broker` role (heap, port), and those the Kafka
+/// framework would start (`kafka-mesos.sh broker add`: count, cpus, memory, heap).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KafkaSettings {
@@ -228,9 +229,14 @@ pub struct KafkaSettings {
     /// Memory per broker (MiB). Default: 2048.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker_mem: Option<Memory>,
-    /// JVM heap per broker (MiB). Default: 1024.
+    /// JVM heap per broker (MiB). Default: 1024 for the framework's brokers, 512 for
+    /// `kafka-broker` nodes (what a 2 GiB agent has room for).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker_heap: Option<Memory>,
+    /// Port clients reach `kafka-broker` nodes on. Default: 9092 (the controller listener
+    /// takes the next one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker_port: Option<u16>,
 }
 
 /// The Spark Mesos cluster dispatcher.

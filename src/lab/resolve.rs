@@ -32,6 +32,8 @@ pub struct ResolvedLab {
     /// Every service endpoint of the lab, in a stable order.
     pub services: Vec<Service>,
     pub kafka: Option<Kafka>,
+    /// Brokers run by mlab (`kafka-broker` role).
+    pub kafka_brokers: Option<KafkaBrokers>,
     pub spark: Option<Spark>,
     /// Artifacts the lab's roles need, by name.
     pub artifacts: BTreeMap<String, Artifact>,
@@ -131,6 +133,32 @@ pub struct Kafka {
     pub broker_cpus: f64,
     pub broker_mem: u64,
     pub broker_heap: u64,
+}
+
+/// The brokers of the `kafka-broker` role: a KRaft cluster whose controller quorum is the
+/// brokers that start with the lab (a quorum cannot count nodes that may never start).
+#[derive(Debug, Clone, Serialize)]
+pub struct KafkaBrokers {
+    pub brokers: Vec<KafkaBroker>,
+    pub port: u16,
+    pub controller_port: u16,
+    pub heap_mib: u64,
+    /// `IP:PORT,...` of the brokers that start with the lab, what clients bootstrap from.
+    pub bootstrap_servers: String,
+    /// `ID@IP:PORT,...` of the controllers (`controller.quorum.voters`).
+    pub controller_voters: String,
+    /// The KRaft cluster id (22 characters of URL-safe base64), fixed by the lab's name.
+    pub cluster_id: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KafkaBroker {
+    /// `node.id`, from 1 in node order.
+    pub id: u32,
+    pub node: String,
+    pub ip: Ipv4Addr,
+    /// Also a member of the controller quorum.
+    pub controller: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -239,6 +267,8 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     add("mesos-dns", Role::MesosDns, ports::MESOS_DNS_HTTP, Some("/mesos_dns/"), "Mesos-DNS");
     add("admin-router", Role::AdminRouter, ports::ADMIN_ROUTER, None, "Admin router (this page)");
     add("marathon-lb", Role::MarathonLb, ports::MARATHON_LB_STATS, None, "Load balancer (HAProxy stats)");
+    let kafka_settings = lab.settings.kafka.clone().unwrap_or_default();
+    add("kafka-brokers", Role::KafkaBroker, kafka_settings.broker_port.unwrap_or(ports::KAFKA_BROKER), None, "Kafka brokers");
 
     // Framework schedulers run as Marathon apps, and Marathon can only place tasks on agents:
     // on the role's node when it is an agent, otherwise on the lab's first started agent.
@@ -269,6 +299,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
             broker_heap: s.broker_heap.map(|m| m.0).unwrap_or(1024),
         }
     });
+    let kafka_brokers = kafka_brokers(&name, &nodes, &kafka_settings);
     let spark = framework_node(Role::SparkDispatcher).map(|node| {
         let s = lab.settings.spark.clone().unwrap_or_default();
         Spark {
@@ -301,6 +332,8 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
                     // Brokers and Spark executors run on agents: stage there too, so no agent
                     // has to download anything during class.
                     || (node.has(Role::MesosAgent) && a.roles.iter().any(|r| stages_on_agents(*r)))
+                    // The Kafka tools are on every node of a lab with brokers.
+                    || (lab_roles.contains(&Role::KafkaBroker) && a.roles.contains(&Role::KafkaBroker))
             })
             .map(|(n, _)| n.clone())
             .collect();
@@ -316,9 +349,39 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
         mesos,
         services,
         kafka,
+        kafka_brokers,
         spark,
         artifacts,
     }
+}
+
+/// Plan the `kafka-broker` nodes as one KRaft cluster.
+fn kafka_brokers(lab: &str, nodes: &[Node], settings: &crate::lab::model::KafkaSettings) -> Option<KafkaBrokers> {
+    use base64::Engine;
+    use sha2::Digest;
+    let port = settings.broker_port.unwrap_or(ports::KAFKA_BROKER);
+    let controller_port = port.checked_add(1).unwrap_or(ports::KAFKA_CONTROLLER);
+    let on: Vec<&Node> = nodes.iter().filter(|n| n.has(Role::KafkaBroker)).collect();
+    if on.is_empty() {
+        return None;
+    }
+    let started = on.iter().any(|n| n.autostart);
+    let brokers: Vec<KafkaBroker> =
+        on.iter().enumerate().map(|(i, n)| KafkaBroker { id: i as u32 + 1, node: n.name.clone(), ip: n.ip, controller: n.autostart || !started }).collect();
+    // Clients need one broker to find the others: the controllers are the ones that always run.
+    let bootstrap_servers = brokers.iter().filter(|b| b.controller).map(|b| format!("{}:{port}", b.ip)).collect::<Vec<_>>().join(",");
+    let controller_voters = brokers.iter().filter(|b| b.controller).map(|b| format!("{}@{}:{controller_port}", b.id, b.ip)).collect::<Vec<_>>().join(",");
+    let digest = sha2::Sha256::digest(format!("mlab kafka cluster {lab}").as_bytes());
+    let cluster_id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16]);
+    Some(KafkaBrokers {
+        brokers,
+        port,
+        controller_port,
+        heap_mib: settings.broker_heap.map(|m| m.0).unwrap_or(512),
+        bootstrap_servers,
+        controller_voters,
+        cluster_id,
+    })
 }
 
 /// Frameworks whose tasks run on agents and need the artifact there.

@@ -33,10 +33,13 @@ pub enum Role {
     /// The Spark Mesos cluster dispatcher, a Marathon app placed like the Kafka scheduler;
     /// Spark is staged on every agent.
     SparkDispatcher,
+    /// An Apache Kafka broker (KRaft, combined broker and controller), a service mlab
+    /// supervises on this node; the Kafka tools are staged on every node of the lab.
+    KafkaBroker,
 }
 
 impl Role {
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::Zookeeper,
         Role::MesosMaster,
         Role::MesosAgent,
@@ -48,6 +51,7 @@ impl Role {
         Role::MarathonLb,
         Role::Kafka,
         Role::SparkDispatcher,
+        Role::KafkaBroker,
     ];
 
     /// The name used in lab files.
@@ -64,6 +68,7 @@ impl Role {
             Role::MarathonLb => "marathon-lb",
             Role::Kafka => "kafka",
             Role::SparkDispatcher => "spark-dispatcher",
+            Role::KafkaBroker => "kafka-broker",
         }
     }
 
@@ -82,6 +87,8 @@ impl Role {
             Role::MarathonLb => 64,
             Role::Kafka => 512,
             Role::SparkDispatcher => 512,
+            // The default 512 MiB heap plus the JVM's own.
+            Role::KafkaBroker => 768,
         }
     }
 
@@ -100,7 +107,8 @@ impl Role {
             Role::MesosAgent | Role::Marathon | Role::Chronos | Role::MesosDns => &[Role::MesosMaster],
             Role::Kafka | Role::SparkDispatcher | Role::MarathonLb => &[Role::Marathon],
             Role::AdminRouter => &[Role::MesosMaster],
-            Role::Zookeeper | Role::Docker => &[],
+            // KRaft: the brokers keep their own metadata quorum, no ZooKeeper.
+            Role::Zookeeper | Role::Docker | Role::KafkaBroker => &[],
         }
     }
 }
@@ -129,6 +137,8 @@ pub mod ports {
     pub const MARATHON_LB_HTTP: u16 = 80;
     pub const MARATHON_LB_STATS: u16 = 9090;
     pub const KAFKA_SCHEDULER_API: u16 = 7000;
+    pub const KAFKA_BROKER: u16 = 9092;
+    pub const KAFKA_CONTROLLER: u16 = 9093;
     pub const SPARK_DISPATCHER: u16 = 7077;
     pub const SPARK_DISPATCHER_UI: u16 = 8081;
 }

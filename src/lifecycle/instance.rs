@@ -82,7 +82,7 @@ impl Planner {
         let (_, mut lab) = lab::load_with_added(&self.library, &self.catalog, reference, added, &overrides)?;
         if let Some(state) = state {
             for node in &mut lab.nodes {
-                if state.started_on_demand.contains(&node.name) {
+                if state.started_on_demand.contains(&node.name) || state.added_nodes.iter().any(|a| a.name == node.name) {
                     node.autostart = true;
                 }
             }

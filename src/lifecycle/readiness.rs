@@ -58,6 +58,7 @@ fn artifact_roles(service: &str) -> &'static [Role] {
         "chronos" => &[Role::Chronos],
         "kafka" => &[Role::Kafka],
         "spark" => &[Role::SparkDispatcher],
+        "kafka-brokers" => &[Role::KafkaBroker],
         "mesos" | "agents" => &[Role::MesosMaster],
         "mesos-dns" => &[Role::MesosDns],
         _ => &[],
@@ -270,6 +271,31 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                 Ok(code) if answers(&code) => push(name, title, Readiness::Ready, format!("HAProxy stats answer {code}")),
                 other => push(name, title, Readiness::NotReady, format!("HAProxy stats do not answer ({})", other.unwrap_or_else(|e| e))),
             },
+            "kafka-brokers" => {
+                let Some(kafka) = &lab.kafka_brokers else { continue };
+                // The brokers the cluster's metadata lists, asked with kcat (Debian's Kafka client).
+                let expected: Vec<&crate::lab::resolve::KafkaBroker> = kafka.brokers.iter().filter(|b| sessions.contains_key(&b.node)).collect();
+                let cmd = format!("kcat -L -b {} -m 5 2>&1", kafka.bootstrap_servers);
+                let listed: Vec<u32> = match run(sessions, from, &cmd).await {
+                    Ok(text) => {
+                        text.lines().filter_map(|l| l.trim().strip_prefix("broker ")).filter_map(|l| l.split_whitespace().next()?.parse().ok()).collect()
+                    }
+                    Err(_) => Vec::new(),
+                };
+                let missing: Vec<&str> = expected.iter().filter(|b| !listed.contains(&b.id)).map(|b| b.node.as_str()).collect();
+                let supervised = "systemd services mlab supervises, not Mesos tasks: the mesos/kafka framework is not available";
+                let detail = if missing.is_empty() {
+                    format!("{} of {} registered ({supervised})", expected.len(), expected.len())
+                } else {
+                    format!(
+                        "{} of {} registered; waiting for {} (`journalctl -u kafka-broker` there)",
+                        expected.len() - missing.len(),
+                        expected.len(),
+                        missing.join(", ")
+                    )
+                };
+                push(name, title, if missing.is_empty() && !expected.is_empty() { Readiness::Ready } else { Readiness::NotReady }, detail);
+            }
             _ => push(name, title, Readiness::NotReady, "no live check for this service yet, so it is not reported ready".into()),
         }
     }

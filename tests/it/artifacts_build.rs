@@ -69,3 +69,16 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
         assert!(listing.contains(file), "{file} in {deb}:\n{listing}");
     }
 }
+
+#[test]
+#[ignore = "resolves Kafka's runtime from Maven Central with mvn (seconds once, then cached); scripts/test-all runs it"]
+fn kafka_libs_are_made_from_maven_and_cached() {
+    let tarball = crate::vm_support::kafka_from_maven(true);
+    let listing = std::process::Command::new("tar").arg("-tzf").arg(&tarball).output().expect("tar");
+    let names = String::from_utf8_lossy(&listing.stdout).into_owned();
+    for jar in ["kafka_2.13-3.9.1.jar", "kafka-clients-3.9.1.jar", "kafka-tools-3.9.1.jar", "kafka-raft-3.9.1.jar", "scala-library-"] {
+        assert!(names.contains(&format!("kafka_2.13-3.9.1/libs/{jar}")), "{jar} missing from {}:\n{names}", tarball.display());
+    }
+    // The same jars make the same file, so the pinned checksum of a cached one holds.
+    assert_eq!(crate::vm_support::kafka_from_maven(false), tarball);
+}

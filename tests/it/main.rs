@@ -24,6 +24,7 @@ mod ssh;
 mod ssh_shell;
 mod upstream_flags;
 mod vm_boot;
+mod vm_kafka;
 mod vm_lifecycle;
 mod vm_mesos;
 mod vm_provision;

@@ -162,6 +162,8 @@ fn steps_come_in_manifest_order_with_the_script_last() {
         "admin-router",
         "marathon-lb",
         "frameworks",
+        "kafka-broker",
+        "kafka-tools",
     ];
     for name in BUILTIN_LABS {
         let (_, nodes) = rendered(name);

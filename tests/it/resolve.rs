@@ -100,8 +100,19 @@ fn composed_labs_add_roles_without_copying() {
         assert!(n.artifacts.contains(&"spark".to_string()), "{} lacks spark", n.name);
     }
     let kafka = builtin("kafka-lab");
-    let k = kafka.kafka.as_ref().unwrap();
-    assert_eq!((k.brokers, k.broker_mem, k.broker_heap), (1, 2048, 1024));
+    assert!(kafka.kafka.is_none(), "no framework scheduler: mlab runs the brokers");
+    let k = kafka.kafka_brokers.as_ref().unwrap();
+    assert_eq!(k.brokers.len(), 5, "a broker on every agent");
+    assert_eq!((k.port, k.controller_port, k.heap_mib), (9092, 9093, 1024));
+    // Only the agent that starts with the lab is a controller: a quorum cannot count spares.
+    assert_eq!(k.controller_voters, "1@192.168.60.101:9093");
+    assert_eq!(k.bootstrap_servers, "192.168.60.101:9092");
+    assert_eq!(k.cluster_id.len(), 22, "KRaft cluster ids are 16 bytes of URL-safe base64");
+    assert_eq!(k.cluster_id, builtin("kafka-lab").kafka_brokers.unwrap().cluster_id, "fixed by the lab's name");
+    // The tools are on every node, the master too.
+    for n in &kafka.nodes {
+        assert!(n.artifacts.contains(&"kafka".to_string()), "{} lacks kafka", n.name);
+    }
     assert_eq!(kafka.node("agent2").unwrap().memory_mib, 3072, "agent group patched by name");
 }
 

@@ -159,6 +159,49 @@ impl ArtifactCache {
         Ok(CachedFile { path, sha256, file_name: file_name.to_string(), size })
     }
 
+    /// The cached file pinned by SHA-512 `sha512` (found through the alias a verified store
+    /// wrote), if it is here.
+    pub fn pinned_sha512(&self, sha512: &str, file_name: &str) -> Option<CachedFile> {
+        let alias = self.sha512_alias(sha512)?;
+        let sha256 = std::fs::read_to_string(alias).ok()?;
+        self.pinned(sha256.trim(), file_name)
+    }
+
+    /// The file an artifact's pin names, if it is in the cache: by SHA-256, else by SHA-512.
+    pub fn pinned_artifact(&self, a: &Artifact, file_name: &str) -> Option<CachedFile> {
+        match (&a.sha256, &a.sha512) {
+            (Some(sum), _) => self.pinned(sum, file_name),
+            (None, Some(sum)) => self.pinned_sha512(sum, file_name),
+            (None, None) => None,
+        }
+    }
+
+    fn sha512_alias(&self, sha512: &str) -> Option<PathBuf> {
+        crate::lab::validate::is_sha512(sha512).then(|| self.dir.join("sha512").join(sha512))
+    }
+
+    /// [`ArtifactCache::store`] for a file pinned by SHA-512: verified against it before it is
+    /// kept, then recorded so that [`ArtifactCache::pinned_sha512`] finds it.
+    pub fn store_sha512(&self, reader: &mut dyn Read, file_name: &str, sha512: &str, on_progress: impl FnMut(u64)) -> Result<CachedFile, ArtifactError> {
+        let alias = self.sha512_alias(sha512).ok_or_else(|| ArtifactError::Tool(format!("`{sha512}` is not a SHA-512 checksum")))?;
+        check_file_name(file_name)?;
+        let incoming = self.dir.join("incoming");
+        std::fs::create_dir_all(&incoming).map_err(|e| ArtifactError::io("create", &incoming, e))?;
+        let temp = tempfile::Builder::new().prefix(".partial-").tempfile_in(&incoming).map_err(|e| ArtifactError::io("create a file in", &incoming, e))?;
+        {
+            let mut writer = BufWriter::new(temp.as_file());
+            copy_hashing(reader, &mut writer, on_progress).map_err(|e| ArtifactError::io("write", temp.path(), e))?;
+        }
+        let actual = crate::boxes::sha512_file(temp.path()).map_err(|e| ArtifactError::io("read", temp.path(), e))?;
+        if actual != sha512 {
+            return Err(ArtifactError::Mismatch { file: file_name.to_string(), expected: format!("sha512 {sha512}"), actual: format!("sha512 {actual}") });
+        }
+        let mut file = std::fs::File::open(temp.path()).map_err(|e| ArtifactError::io("open", temp.path(), e))?;
+        let stored = self.store(&mut file, file_name, None, |_| {})?;
+        write_atomically(&alias, stored.sha256.as_bytes())?;
+        Ok(stored)
+    }
+
     /// Copy a local file into the cache, verified against `expected`.
     pub fn store_file(&self, from: &Path, file_name: &str, expected: Option<&str>) -> Result<CachedFile, ArtifactError> {
         let mut file = std::fs::File::open(from).map_err(|e| ArtifactError::io("open", from, e))?;
@@ -184,7 +227,7 @@ impl ArtifactCache {
                 }
             },
             Obtain::Fetch | Obtain::Import => {
-                let Some(sum) = &a.sha256 else {
+                let Some(sum) = a.sha256.as_ref().or(a.sha512.as_ref()) else {
                     return Availability::Missing {
                         why: format!("artifact `{}` is not pinned", a.name),
                         fix: "add its sha256 to the lab's `artifacts:` (or your catalog) after checking the file (`sha256sum FILE`)".into(),
@@ -196,7 +239,7 @@ impl ArtifactCache {
                         fix: "give it `source:` or `file:`".into(),
                     };
                 };
-                match self.pinned(sum, file_name) {
+                match self.pinned_artifact(a, file_name) {
                     Some(file) => Availability::Ready(file),
                     None if a.obtain == Obtain::Fetch => {
                         Availability::Missing { why: format!("`{}` is not in the host cache", a.name), fix: format!("run `mlab artifact fetch {}`", a.name) }
@@ -256,7 +299,29 @@ mod tests {
             obtain,
             inputs: Vec::new(),
             origin: None,
+            sha512: None,
         }
+    }
+
+    #[test]
+    fn a_sha512_pin_is_verified_and_then_found_by_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::new(tmp.path().join("cache"));
+        let sha512 = hex::encode(<sha2::Sha512 as sha2::Digest>::digest(b"release contents"));
+        let wrong = "0".repeat(128);
+        let err = cache.store_sha512(&mut &b"tampered contents"[..], "kafka.tgz", &sha512, |_| {}).unwrap_err().to_string();
+        assert!(err.contains(&sha512) && err.contains("nothing was stored"), "{err}");
+        assert_eq!(cache.pinned_sha512(&sha512, "kafka.tgz"), None);
+        assert!(std::fs::read_dir(cache.dir.join("incoming")).unwrap().next().is_none(), "no partial file is left");
+
+        let stored = cache.store_sha512(&mut &b"release contents"[..], "kafka.tgz", &sha512, |_| {}).unwrap();
+        assert_eq!(stored.sha256, hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"release contents")), "kept under its SHA-256");
+        assert_eq!(cache.pinned_sha512(&sha512, "kafka.tgz"), Some(stored.clone()));
+        assert_eq!(cache.pinned_sha512(&wrong, "kafka.tgz"), None);
+        let mut pinned = artifact(Obtain::Fetch, None);
+        pinned.sha512 = Some(sha512);
+        pinned.file_name = Some("kafka.tgz".into());
+        assert_eq!(cache.check(&pinned, None), Availability::Ready(stored), "an artifact pinned by SHA-512 is staged once cached");
     }
 
     #[test]

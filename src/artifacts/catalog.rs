@@ -12,7 +12,7 @@ use crate::lab::diagnostic::{Diagnostic, Diagnostics};
 use crate::lab::model::ArtifactEntry;
 use crate::lab::role::Role;
 use crate::lab::source::{SourceFile, join_key};
-use crate::lab::validate::is_sha256;
+use crate::lab::validate::{is_sha256, is_sha512};
 
 /// How an artifact is obtained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,6 +37,8 @@ pub struct Artifact {
     /// `None` until pinned (fetched and imported artifacts), or for built artifacts until
     /// built: then the built file's checksum, filled in from the cache.
     pub sha256: Option<String>,
+    /// A SHA-512 pin instead (Apache publishes only that); the SHA-256 is learnt on fetch.
+    pub sha512: Option<String>,
     pub roles: Vec<Role>,
     /// The file name it is cached and staged under.
     pub file_name: Option<String>,
@@ -67,6 +69,7 @@ impl Artifact {
             version: entry.version,
             source: entry.source,
             sha256: entry.sha256,
+            sha512: entry.sha512,
             roles: entry.roles,
             file_name,
             obtain,
@@ -111,6 +114,15 @@ impl Catalog {
                         Diagnostic::new(format!("`{sum}` is not a SHA-256 checksum"))
                             .at_value(&file, &join_key(&path, "sha256"))
                             .help("write the 64 lowercase hex digits that `sha256sum FILE` prints"),
+                    );
+                }
+            }
+            if let Some(sum) = &entry.sha512 {
+                if !is_sha512(sum) {
+                    errors.push(
+                        Diagnostic::new(format!("`{sum}` is not a SHA-512 checksum"))
+                            .at_value(&file, &join_key(&path, "sha512"))
+                            .help("write the 128 lowercase hex digits that `sha512sum FILE` prints (or the published .sha512, lowercased)"),
                     );
                 }
             }
@@ -166,6 +178,7 @@ impl Catalog {
                 version: over.version.or(base.version),
                 file: over.file.or(if new_source { None } else { base.file }),
                 sha256: over.sha256.or(if new_source { None } else { base.sha256 }),
+                sha512: over.sha512.or(if new_source { None } else { base.sha512 }),
                 source: over.source.or(base.source),
                 build: over.build.or(base.build),
                 inputs: if over.inputs.is_empty() { base.inputs } else { over.inputs },

@@ -15,27 +15,50 @@ use crate::boxes::Progress;
 /// Fetch `artifact` into `cache` unless it is there already.
 pub fn fetch(cache: &ArtifactCache, artifact: &Artifact, progress: Progress) -> Result<CachedFile, ArtifactError> {
     let name = &artifact.name;
-    let Some(sha256) = artifact.sha256.as_deref() else {
-        return Err(ArtifactError::Unpinned { name: name.clone(), source_hint: artifact.source.clone().unwrap_or_default() });
+    let pin = match (&artifact.sha256, &artifact.sha512) {
+        (Some(sum), _) => Pin::Sha256(sum),
+        (None, Some(sum)) => Pin::Sha512(sum),
+        (None, None) => return Err(ArtifactError::Unpinned { name: name.clone(), source_hint: artifact.source.clone().unwrap_or_default() }),
     };
     let Some(file_name) = artifact.file_name.as_deref() else { return Err(ArtifactError::NoSource(name.clone())) };
-    if let Some(cached) = cache.pinned(sha256, file_name) {
+    if let Some(cached) = cache.pinned_artifact(artifact, file_name) {
         return Ok(cached);
     }
     let Some(source) = artifact.source.as_deref() else { return Err(ArtifactError::NoSource(name.clone())) };
-    let url = match source.strip_prefix("pypi:") {
-        Some(requirement) => pypi_file_url(requirement, file_name, sha256)?,
-        None => source.to_string(),
+    let url = match (source.strip_prefix("pypi:"), pin) {
+        (Some(requirement), Pin::Sha256(sha256)) => pypi_file_url(requirement, file_name, sha256)?,
+        (Some(_), Pin::Sha512(_)) => return Err(ArtifactError::Unpinned { name: name.clone(), source_hint: source.to_string() }),
+        (None, _) => source.to_string(),
     };
     if url.starts_with("https://") || url.starts_with("http://") {
-        download(cache, name, &url, file_name, sha256, progress)
+        download(cache, name, &url, file_name, pin, progress)
     } else {
         let path = url.strip_prefix("file://").unwrap_or(&url);
         if !Path::new(path).is_file() {
             return Err(ArtifactError::BadSource { name: name.clone(), location: source.to_string(), why: "no such file on this host".into() });
         }
         progress.note(format!("{name}: copying {path}"));
-        cache.store_file(Path::new(path), file_name, Some(sha256))
+        let mut file = std::fs::File::open(path).map_err(|e| ArtifactError::io("open", Path::new(path), e))?;
+        pin.store(cache, &mut file, file_name, |_| {}).map_err(|e| match e {
+            ArtifactError::Mismatch { expected, actual, .. } => ArtifactError::Mismatch { file: path.to_string(), expected, actual },
+            other => other,
+        })
+    }
+}
+
+/// What a fetched file is verified against.
+#[derive(Clone, Copy)]
+enum Pin<'a> {
+    Sha256(&'a str),
+    Sha512(&'a str),
+}
+
+impl Pin<'_> {
+    fn store(self, cache: &ArtifactCache, reader: &mut dyn std::io::Read, file_name: &str, on_progress: impl FnMut(u64)) -> Result<CachedFile, ArtifactError> {
+        match self {
+            Pin::Sha256(sum) => cache.store(reader, file_name, Some(sum), on_progress),
+            Pin::Sha512(sum) => cache.store_sha512(reader, file_name, sum, on_progress),
+        }
     }
 }
 
@@ -46,7 +69,7 @@ pub fn http_agent() -> ureq::Agent {
     ureq::Agent::config_builder().tls_config(TlsConfig::builder().root_certs(RootCerts::PlatformVerifier).build()).build().new_agent()
 }
 
-fn download(cache: &ArtifactCache, name: &str, url: &str, file_name: &str, sha256: &str, progress: Progress) -> Result<CachedFile, ArtifactError> {
+fn download(cache: &ArtifactCache, name: &str, url: &str, file_name: &str, pin: Pin, progress: Progress) -> Result<CachedFile, ArtifactError> {
     let failed = |why: String| ArtifactError::Download { name: name.to_string(), url: url.to_string(), why };
     debug!(url, "downloading");
     let mut response = http_agent().get(url).call().map_err(|e| failed(e.to_string()))?;
@@ -54,7 +77,7 @@ fn download(cache: &ArtifactCache, name: &str, url: &str, file_name: &str, sha25
     progress.note(format!("{name}: downloading {file_name}{}", total.map(|t| format!(" ({:.1} MiB)", t as f64 / 1048576.0)).unwrap_or_default()));
     let bar = progress.bytes_bar(total, format!("{name}: {file_name}"));
     let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
-    let stored = cache.store(&mut reader, file_name, Some(sha256), |done| bar.set_position(done));
+    let stored = pin.store(cache, &mut reader, file_name, |done| bar.set_position(done));
     bar.finish_and_clear();
     let stored = stored.map_err(|e| match e {
         ArtifactError::Io { what, path, source } if source.kind() != std::io::ErrorKind::StorageFull => {
@@ -155,7 +178,24 @@ mod tests {
             obtain: Obtain::Fetch,
             inputs: Vec::new(),
             origin: None,
+            sha512: None,
         }
+    }
+
+    #[test]
+    fn a_file_pinned_by_sha512_is_fetched_verified() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("kafka_2.13-3.9.1.tgz");
+        std::fs::write(&file, b"an apache release").unwrap();
+        let cache = ArtifactCache::new(tmp.path().join("cache"));
+        let mut a = artifact(file.to_str().unwrap(), None);
+        a.sha512 = Some(crate::boxes::sha512_file(&file).unwrap());
+        let fetched = fetch(&cache, &a, Progress::Hide).expect("verified by its SHA-512");
+        assert_eq!(fetched.sha256, crate::boxes::sha256_file(&file).unwrap());
+        assert_eq!(fetch(&cache, &a, Progress::Hide).unwrap(), fetched, "found in the cache the second time");
+        a.sha512 = Some("1".repeat(128));
+        let err = fetch(&cache, &a, Progress::Hide).unwrap_err().to_string();
+        assert!(err.contains(&"1".repeat(128)), "{err}");
     }
 
     #[test]

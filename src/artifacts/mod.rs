@@ -119,7 +119,7 @@ pub fn prepare_for_lab(cache: &ArtifactCache, provisioners: &Provisioners, lab_a
             continue; // a build input: its build says what it lacks
         }
         let Availability::Missing { why, fix } = state else { continue };
-        if artifact.obtain == Obtain::Fetch && artifact.sha256.is_some() {
+        if artifact.obtain == Obtain::Fetch && (artifact.sha256.is_some() || artifact.sha512.is_some()) {
             progress.note(format!("{name}: fetching it now"));
             match obtain(cache, provisioners, lab_artifacts, name, false, progress) {
                 Ok(_) => continue,
@@ -156,12 +156,14 @@ pub fn availability(
     cache.availability(artifacts, &build::build_keys(provisioners, all))
 }
 
-/// `artifacts` with each built one's checksum and file name filled in from the cache, so the
-/// staging step names the file it installs.
-pub fn with_built_files(artifacts: &BTreeMap<String, Artifact>, available: &BTreeMap<String, Availability>) -> BTreeMap<String, Artifact> {
+/// `artifacts` with the checksum and file name of what is in the cache filled in where the
+/// catalog cannot say them (built artifacts, and those pinned by SHA-512), so the staging step
+/// names and verifies the file it installs.
+pub fn with_cached_files(artifacts: &BTreeMap<String, Artifact>, available: &BTreeMap<String, Availability>) -> BTreeMap<String, Artifact> {
     let mut out = artifacts.clone();
     for (name, artifact) in &mut out {
-        if let (Obtain::Build { .. }, Some(Availability::Ready(file))) = (&artifact.obtain, available.get(name)) {
+        let Some(Availability::Ready(file)) = available.get(name) else { continue };
+        if matches!(artifact.obtain, Obtain::Build { .. }) || artifact.sha256.is_none() {
             artifact.sha256 = Some(file.sha256.clone());
             artifact.file_name = Some(file.file_name.clone());
         }
@@ -186,13 +188,22 @@ pub fn import(cache: &ArtifactCache, all: &BTreeMap<String, Artifact>, path: &Pa
         return Err(ArtifactError::io("read", path, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")));
     };
     let mut found = Vec::new();
+    let by_sha512 = all.values().any(|a| a.sha512.is_some());
     for file in files {
         let sum = crate::boxes::sha256_file(&file).map_err(|e| ArtifactError::io("read", &file, e))?;
-        for artifact in all.values().filter(|a| a.sha256.as_deref() == Some(sum.as_str())) {
+        let sum512 = if by_sha512 { Some(crate::boxes::sha512_file(&file).map_err(|e| ArtifactError::io("read", &file, e))?) } else { None };
+        for artifact in all.values() {
             let Some(file_name) = &artifact.file_name else { continue };
-            let stored = match cache.pinned(&sum, file_name) {
-                Some(done) => done,
-                None => cache.store_file(&file, file_name, Some(&sum))?,
+            let stored = if artifact.sha256.as_deref() == Some(sum.as_str()) {
+                match cache.pinned(&sum, file_name) {
+                    Some(done) => done,
+                    None => cache.store_file(&file, file_name, Some(&sum))?,
+                }
+            } else if artifact.sha256.is_none() && sum512.is_some() && artifact.sha512 == sum512 {
+                let mut reader = std::fs::File::open(&file).map_err(|e| ArtifactError::io("open", &file, e))?;
+                cache.store_sha512(&mut reader, file_name, sum512.as_deref().unwrap_or_default(), |_| {})?
+            } else {
+                continue;
             };
             found.push((artifact.name.clone(), stored));
         }

@@ -33,6 +33,22 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
     copy_hashing(&mut file, &mut std::io::sink(), |_| {}).map(|(_, hash)| hash)
 }
 
+/// sha512 of a whole file (what Apache publishes beside its releases).
+pub fn sha512_file(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha512::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
+
 /// Normalise a user-given checksum (`sha256:` prefix allowed, any case); `None` if malformed.
 pub fn parse_sha256(text: &str) -> Option<String> {
     let hex_part = text.trim().strip_prefix("sha256:").unwrap_or(text.trim()).to_ascii_lowercase();

@@ -266,10 +266,14 @@ pub struct ArtifactEntry {
     /// The file name it is cached and staged under (default: the last part of `source`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// Lowercase hex SHA-256 of the file. Required for what is fetched or imported: nothing
-    /// unverified enters a lab.
+    /// Lowercase hex SHA-256 of the file. What is fetched or imported needs it or `sha512`:
+    /// nothing unverified enters a lab.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// Lowercase hex SHA-512 of the file, for sources that publish only that (Apache
+    /// releases): the file is verified against it and then known by its SHA-256.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha512: Option<String>,
     /// Made by `mlab artifact build` with this recipe (`provisioners/builds/NAME/`), from
     /// `inputs`; cached by the checksums of the recipe and the inputs.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -71,9 +71,10 @@ pub struct ProvisionJob<'a> {
 /// Render the lab's files and run every step the options ask for on the nodes in `sessions`,
 /// recording finished steps in `state`.
 pub async fn provision_lab(job: &ProvisionJob<'_>, state: &mut LabState, sessions: &HashMap<String, Arc<Session>>) -> Result<ProvisionReport, ProvisionError> {
-    // Built artifacts are staged under the name and checksum of the file their build made.
+    // Built artifacts are staged under the name and checksum of the file their build made (and
+    // those pinned by SHA-512 under the SHA-256 the cache knows them by).
     let mut lab = job.lab.clone();
-    lab.artifacts = crate::artifacts::with_built_files(&job.lab.artifacts, job.availability);
+    lab.artifacts = crate::artifacts::with_cached_files(&job.lab.artifacts, job.availability);
     let rendered = render_lab(job.provisioners, &lab)?;
     let manifest = Manifest::load(job.provisioners)?;
     let inputs = StepInputs::new(&manifest, &lab, job.availability);

@@ -199,6 +199,9 @@ pub fn provisioners_with_artifact(dir: &std::path::Path, artifact: &str, file: &
     assert!(entry.is_mapping(), "no artifact {artifact} in the catalog");
     entry["source"] = serde_yaml_ng::Value::String(file.display().to_string());
     entry["sha256"] = serde_yaml_ng::Value::String(sum);
+    if let Some(map) = entry.as_mapping_mut() {
+        map.remove("sha512");
+    }
     std::fs::create_dir_all(dir).expect("provisioners dir");
     std::fs::write(dir.join("artifacts.yaml"), serde_yaml_ng::to_string(&catalog).expect("YAML")).expect("write the catalog");
     dir.to_path_buf()

@@ -64,6 +64,9 @@ struct Row<'a> {
     obtain: &'a Obtain,
     source: Option<&'a str>,
     sha256: Option<&'a str>,
+    /// The SHA-512 pin, for sources that publish only that (the SHA-256 is known once cached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha512: Option<&'a str>,
     file: Option<&'a str>,
     size: Option<u64>,
     cached: bool,
@@ -123,6 +126,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
                         obtain: &a.obtain,
                         source: a.source.as_deref(),
                         sha256: ready.map(|f| f.sha256.as_str()).or(a.sha256.as_deref()),
+                        sha512: a.sha512.as_deref(),
                         file: ready.map(|f| f.file_name.as_str()).or(a.file_name.as_deref()),
                         size: ready.map(|f| f.size),
                         cached: ready.is_some(),
@@ -151,7 +155,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
                     (Availability::Ready(_), _) => "cached",
                     (Availability::Unavailable(_), _) => "not available",
                     (Availability::Missing { .. }, Obtain::Build { .. }) => "not built",
-                    (Availability::Missing { .. }, _) if r.sha256.is_none() => "not pinned",
+                    (Availability::Missing { .. }, _) if r.sha256.is_none() && r.sha512.is_none() => "not pinned",
                     (Availability::Missing { .. }, Obtain::Import) => "to import",
                     (Availability::Missing { .. }, _) => "not fetched",
                 };

@@ -31,6 +31,10 @@ use crate::render::Provisioners;
 pub struct Recipe {
     /// Catalog artifact -> the file name it gets under `$IN`.
     pub inputs: BTreeMap<String, String>,
+    /// Other recipes whose scripts this one runs too (as `RECIPE/SCRIPT`): their files are
+    /// copied in beside its own and count in its build key.
+    #[serde(default)]
+    pub uses: Vec<String>,
     steps: Vec<StepEntry>,
 }
 
@@ -98,8 +102,9 @@ pub fn build_key(provisioners: &Provisioners, artifact: &Artifact, all: &BTreeMa
     };
     feed("mlab-build", b"1");
     feed("version", artifact.version.as_deref().unwrap_or_default().as_bytes());
-    let prefix = format!("{}/", recipe_dir(recipe));
-    for file in provisioners.files().iter().filter(|f| f.starts_with(&prefix) || f.as_str() == BUILDROOT_FILE) {
+    let used = load_recipe(provisioners, recipe)?.uses;
+    let prefixes: Vec<String> = std::iter::once(recipe).chain(&used).map(|r| format!("{}/", recipe_dir(r))).collect();
+    for file in provisioners.files().iter().filter(|f| prefixes.iter().any(|p| f.starts_with(p)) || f.as_str() == BUILDROOT_FILE) {
         let text = provisioners.read(file).map_err(|e| ArtifactError::Recipe { recipe: recipe.clone(), why: e.to_string() })?.unwrap_or_default();
         feed(file, text.as_bytes());
     }
@@ -171,11 +176,18 @@ fn run_recipe(
         let target = dir_in.join(file_name);
         std::fs::copy(&cached.path, &target).map_err(|e| ArtifactError::io("copy an input to", &target, e))?;
     }
-    let prefix = format!("{}/", recipe_dir(recipe_name));
-    for file in provisioners.files().iter().filter(|f| f.starts_with(&prefix)) {
-        let text = provisioners.read(file).map_err(|e| ArtifactError::Recipe { recipe: recipe_name.into(), why: e.to_string() })?.unwrap_or_default();
-        let target = dir_recipe.join(&file[prefix.len()..]);
-        std::fs::write(&target, text.as_bytes()).map_err(|e| ArtifactError::io("write", &target, e))?;
+    // The recipe's own files at /mlab/recipe/, those of the recipes it uses at /mlab/recipe/NAME/.
+    let copies = std::iter::once((recipe_name, dir_recipe.clone())).chain(recipe.uses.iter().map(|r| (r.as_str(), dir_recipe.join(r))));
+    for (name, into) in copies {
+        let prefix = format!("{}/", recipe_dir(name));
+        for file in provisioners.files().iter().filter(|f| f.starts_with(&prefix)) {
+            let text = provisioners.read(file).map_err(|e| ArtifactError::Recipe { recipe: recipe_name.into(), why: e.to_string() })?.unwrap_or_default();
+            let target = into.join(&file[prefix.len()..]);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| ArtifactError::io("create", parent, e))?;
+            }
+            std::fs::write(&target, text.as_bytes()).map_err(|e| ArtifactError::io("write", &target, e))?;
+        }
     }
 
     let log_path = cache.logs_dir().join(format!("{}-{key}.log", artifact.name));
@@ -306,7 +318,12 @@ mod tests {
                 assert_eq!(named, declared, "recipe {recipe} and catalog entry {} agree on inputs", artifact.name);
                 for step in parsed.steps().unwrap() {
                     if let RecipeStep::Run(script) = &step {
-                        assert!(provisioners.read(&format!("builds/{recipe}/{script}")).unwrap().is_some(), "{recipe}: {script} exists");
+                        // `RECIPE/SCRIPT` runs a script of a recipe this one uses.
+                        let path = match script.split_once('/') {
+                            Some((used, rest)) if parsed.uses.iter().any(|u| u == used) => format!("builds/{used}/{rest}"),
+                            _ => format!("builds/{recipe}/{script}"),
+                        };
+                        assert!(provisioners.read(&path).unwrap().is_some(), "{recipe}: {script} exists");
                     }
                 }
             }
@@ -328,5 +345,13 @@ mod tests {
         std::fs::create_dir_all(overlay.path().join("builds/mesos")).unwrap();
         std::fs::write(overlay.path().join("builds/mesos/build.sh"), "#!/bin/bash\necho changed\n").unwrap();
         assert_ne!(key, build_key(&Provisioners::with_override(overlay.path()), mesos, &all).unwrap());
+
+        // A recipe that uses another's scripts is rebuilt when they change.
+        let spark = &all["spark"];
+        let spark_key = build_key(&provisioners, spark, &all).unwrap();
+        let used = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(used.path().join("builds/mesos")).unwrap();
+        std::fs::write(used.path().join("builds/mesos/headers.sh"), "#!/bin/bash\necho changed\n").unwrap();
+        assert_ne!(spark_key, build_key(&Provisioners::with_override(used.path()), spark, &all).unwrap());
     }
 }

@@ -239,16 +239,20 @@ pub struct KafkaSettings {
     pub broker_port: Option<u16>,
 }
 
-/// The Spark Mesos cluster dispatcher.
+/// Spark on the lab's Mesos: the cluster dispatcher mlab runs, and the defaults of the jobs
+/// students submit.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SparkSettings {
-    /// CPUs of the dispatcher's Marathon app. Default: 0.5.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dispatcher_cpus: Option<f64>,
-    /// Memory of the dispatcher's Marathon app (MiB). Default: 1024.
+    /// JVM heap of the dispatcher (MiB). Default: 512.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dispatcher_mem: Option<Memory>,
+    /// `spark.driver.memory` of jobs (MiB). Default: 512, which a lab agent has room for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_memory: Option<Memory>,
+    /// `spark.executor.memory` of jobs (MiB). Default: 512.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor_memory: Option<Memory>,
 }
 
 /// A package the host obtains once (fetched, imported or built), verifies and stages into the

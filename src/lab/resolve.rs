@@ -163,12 +163,18 @@ pub struct KafkaBroker {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Spark {
+    /// Where mlab runs the MesosClusterDispatcher (the role's node).
     pub dispatcher_node: String,
     pub port: u16,
     pub ui_port: u16,
-    pub cpus: f64,
-    pub mem: u64,
+    /// The dispatcher's JVM heap (MiB).
+    pub dispatcher_heap_mib: u64,
+    /// `mesos://zk://.../mesos`: the leading master, found through ZooKeeper.
     pub master_url: String,
+    /// `mesos://DISPATCHER:PORT`, what `--deploy-mode cluster` submits to.
+    pub dispatcher_url: String,
+    pub driver_memory_mib: u64,
+    pub executor_memory_mib: u64,
 }
 
 /// Plan a validated lab. `catalog` supplies artifacts the lab does not override.
@@ -268,6 +274,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     add("admin-router", Role::AdminRouter, ports::ADMIN_ROUTER, None, "Admin router (this page)");
     add("marathon-lb", Role::MarathonLb, ports::MARATHON_LB_STATS, None, "Load balancer (HAProxy stats)");
     let kafka_settings = lab.settings.kafka.clone().unwrap_or_default();
+    add("spark", Role::SparkDispatcher, ports::SPARK_DISPATCHER_UI, Some("/service/spark/"), "Spark dispatcher UI");
     add("kafka-brokers", Role::KafkaBroker, kafka_settings.broker_port.unwrap_or(ports::KAFKA_BROKER), None, "Kafka brokers");
 
     // Framework schedulers run as Marathon apps, and Marathon can only place tasks on agents:
@@ -284,7 +291,6 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
         }
     };
     add_framework("kafka", Role::Kafka, ports::KAFKA_SCHEDULER_API, "/service/kafka/", "Kafka framework scheduler API");
-    add_framework("spark", Role::SparkDispatcher, ports::SPARK_DISPATCHER_UI, "/service/spark/", "Spark dispatcher UI");
 
     let kafka = framework_node(Role::Kafka).map(|node| {
         let s = lab.settings.kafka.clone().unwrap_or_default();
@@ -300,15 +306,18 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
         }
     });
     let kafka_brokers = kafka_brokers(&name, &nodes, &kafka_settings);
-    let spark = framework_node(Role::SparkDispatcher).map(|node| {
+    // mlab runs the dispatcher itself (Marathon, which the older guides use, is not available).
+    let spark = nodes.iter().find(|n| n.has(Role::SparkDispatcher)).map(|node| {
         let s = lab.settings.spark.clone().unwrap_or_default();
         Spark {
-            dispatcher_node: node,
+            dispatcher_node: node.name.clone(),
             port: ports::SPARK_DISPATCHER,
             ui_port: ports::SPARK_DISPATCHER_UI,
-            cpus: s.dispatcher_cpus.unwrap_or(0.5),
-            mem: s.dispatcher_mem.map(|m| m.0).unwrap_or(1024),
+            dispatcher_heap_mib: s.dispatcher_mem.map(|m| m.0).unwrap_or(512),
             master_url: format!("mesos://zk://{hosts}/mesos"),
+            dispatcher_url: format!("mesos://{}:{}", node.ip, ports::SPARK_DISPATCHER),
+            driver_memory_mib: s.driver_memory.map(|m| m.0).unwrap_or(512),
+            executor_memory_mib: s.executor_memory.map(|m| m.0).unwrap_or(512),
         }
     });
 

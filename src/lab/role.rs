@@ -30,8 +30,8 @@ pub enum Role {
     /// placed on an agent (this node if it is one, else the lab's first started agent); brokers
     /// run on agents.
     Kafka,
-    /// The Spark Mesos cluster dispatcher, a Marathon app placed like the Kafka scheduler;
-    /// Spark is staged on every agent.
+    /// The Spark Mesos cluster dispatcher, a service mlab supervises on this node; Spark is
+    /// staged here and on every agent (executors and cluster-mode drivers run there).
     SparkDispatcher,
     /// An Apache Kafka broker (KRaft, combined broker and controller), a service mlab
     /// supervises on this node; the Kafka tools are staged on every node of the lab.
@@ -105,7 +105,8 @@ impl Role {
         match self {
             Role::MesosMaster => &[Role::Zookeeper],
             Role::MesosAgent | Role::Marathon | Role::Chronos | Role::MesosDns => &[Role::MesosMaster],
-            Role::Kafka | Role::SparkDispatcher | Role::MarathonLb => &[Role::Marathon],
+            Role::Kafka | Role::MarathonLb => &[Role::Marathon],
+            Role::SparkDispatcher => &[Role::MesosMaster],
             Role::AdminRouter => &[Role::MesosMaster],
             // KRaft: the brokers keep their own metadata quorum, no ZooKeeper.
             Role::Zookeeper | Role::Docker | Role::KafkaBroker => &[],

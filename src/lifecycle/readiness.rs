@@ -271,6 +271,48 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                 Ok(code) if answers(&code) => push(name, title, Readiness::Ready, format!("HAProxy stats answer {code}")),
                 other => push(name, title, Readiness::NotReady, format!("HAProxy stats do not answer ({})", other.unwrap_or_else(|e| e))),
             },
+            "spark" => {
+                let Some(spark) = &lab.spark else { continue };
+                let dispatcher = ip(&spark.dispatcher_node);
+                let framework = format!("Spark Cluster {}", lab.name);
+                // Registered with the leading master as a framework, and its UI answers.
+                let registered = match &leader {
+                    Some(addr) => {
+                        let cmd = format!("curl -sf --max-time 5 http://{addr}:{}/master/frameworks", lab.mesos.master_port);
+                        run(sessions, from, &cmd)
+                            .await
+                            .ok()
+                            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                            .and_then(|v| v["frameworks"].as_array().cloned())
+                            .is_some_and(|fws| fws.iter().any(|f| f["name"] == framework.as_str() && f["active"].as_bool() == Some(true)))
+                    }
+                    None => false,
+                };
+                let ui = http_status(sessions, from, &format!("http://{dispatcher}:{}/", spark.ui_port)).await;
+                match (registered, ui) {
+                    (true, Ok(code)) if answers(&code) => push(
+                        name,
+                        title,
+                        Readiness::Ready,
+                        format!(
+                            "framework \"{framework}\" registered; submissions at {} (a service mlab supervises: Marathon is not available)",
+                            spark.dispatcher_url
+                        ),
+                    ),
+                    (false, _) => push(
+                        name,
+                        title,
+                        Readiness::NotReady,
+                        format!(
+                            "framework \"{framework}\" is not registered with the leading master (`journalctl -u spark-dispatcher` on {})",
+                            spark.dispatcher_node
+                        ),
+                    ),
+                    (true, other) => {
+                        push(name, title, Readiness::NotReady, format!("registered, but its UI does not answer ({})", other.unwrap_or_else(|e| e)))
+                    }
+                }
+            }
             "kafka-brokers" => {
                 let Some(kafka) = &lab.kafka_brokers else { continue };
                 // The brokers the cluster's metadata lists, asked with kcat (Debian's Kafka client).

@@ -1,6 +1,7 @@
-//! `mlab artifact import|fetch|build` for real: the Mesos 1.11.0 package and Mesos-DNS, from
-//! the payload inputs beside the project (`../shared/payload`) and PyPI's libmesos binary,
-//! built in the build root and cached in `$MLAB_TEST_CACHE/artifacts` for the Mesos VM tests.
+//! `mlab artifact import|fetch|build` for real: the Mesos 1.11.0 package, Mesos-DNS and Spark,
+//! from the payload inputs beside the project (`../shared/payload`) and PyPI's libmesos binary
+//! and pyspark sdist, built in the build root and cached in `$MLAB_TEST_CACHE/artifacts` for
+//! the VM tests; and a Kafka broker's libs/ from Maven Central.
 //! Needs root and the Debian mirror (debootstrap), so it runs outside mlab's namespace, before
 //! the VM tests (scripts/test-all).
 
@@ -29,7 +30,7 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
 
     let (ok, out, err) = mlab.run(&["artifact", "import", payload().to_str().unwrap()]);
     assert!(ok, "{err}");
-    for input in ["mesos-src", "protobuf-src", "mesos-dns-src"] {
+    for input in ["mesos-src", "protobuf-src", "mesos-dns-src", "mesos-java-src"] {
         assert!(out.contains(&format!("{input}: ")), "{input} recognised by checksum:\n{out}");
     }
     let t0 = Instant::now();
@@ -67,6 +68,30 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
         "./usr/lib/mesos/libmesos-1.11.0.so",
     ] {
         assert!(listing.contains(file), "{file} in {deb}:\n{listing}");
+    }
+
+    // Spark: PyPI's pyspark sdist laid out as a distribution, with the Mesos JNI bindings
+    // compiled against the same libmesos (the build reuses the mesos recipe's steps).
+    let t0 = Instant::now();
+    let (ok, out, err) = mlab.run(&["artifact", "build", "spark"]);
+    eprintln!("TIMING fetch + build of spark: {:.0} s", t0.elapsed().as_secs_f64());
+    assert!(ok, "{err}");
+    assert!(out.contains("spark: ") && out.contains("spark-3.5.9-bin-mlab.tgz"), "{out}");
+    let list: Value = mlab.json(&["artifact", "list", "--json"]);
+    let spark = list.as_array().unwrap().iter().find(|r| r["name"] == "spark").cloned().unwrap();
+    let path = test_artifacts().join(spark["sha256"].as_str().unwrap()).join(spark["file"].as_str().unwrap());
+    let listing = std::process::Command::new("tar").arg("-tzvf").arg(&path).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    for file in [
+        "spark-3.5.9-bin-mlab/bin/spark-submit",
+        "spark-3.5.9-bin-mlab/bin/spark-submit.spark",
+        "spark-3.5.9-bin-mlab/jars/spark-mesos_2.12-3.5.9.jar",
+        "spark-3.5.9-bin-mlab/examples/src/main/python/pi.py",
+        "spark-3.5.9-bin-mlab/python/lib/pyspark.zip",
+        "spark-3.5.9-bin-mlab/native/libmesos-java.so",
+        "spark-3.5.9-bin-mlab/conf -> /etc/spark",
+    ] {
+        assert!(listing.contains(file), "{file} in {}:\n{}", path.display(), listing.lines().take(40).collect::<Vec<_>>().join("\n"));
     }
 }
 

@@ -28,3 +28,4 @@ mod vm_kafka;
 mod vm_lifecycle;
 mod vm_mesos;
 mod vm_provision;
+mod vm_spark;

@@ -164,6 +164,8 @@ fn steps_come_in_manifest_order_with_the_script_last() {
         "frameworks",
         "kafka-broker",
         "kafka-tools",
+        "spark",
+        "spark-dispatcher",
     ];
     for name in BUILTIN_LABS {
         let (_, nodes) = rendered(name);

@@ -125,7 +125,7 @@ fn lab_artifacts_override_the_catalog() {
     let mesos = &lab.artifacts["mesos"];
     assert_eq!(mesos.source.as_deref(), Some("/srv/mesos.deb"));
     assert_eq!(mesos.sha256.as_deref(), Some(sum.as_str()));
-    assert_eq!(mesos.roles, vec![Role::MesosMaster, Role::MesosAgent], "roles come from the catalog");
+    assert_eq!(mesos.roles, vec![Role::MesosMaster, Role::MesosAgent, Role::SparkDispatcher], "roles come from the catalog");
     assert!(!lab.artifacts.contains_key("spark"), "only what the lab's roles need");
 }
 

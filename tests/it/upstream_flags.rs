@@ -111,15 +111,21 @@ fn written_by_component(labs: &[(ResolvedLab, Vec<NodeFiles>)]) -> BTreeMap<&'st
                     }
                     p if p.ends_with("/zoo.cfg") => ("zookeeper.zoo-cfg-keys.tsv", properties(&file.content, &where_)),
                     "/etc/kafka/server.properties" => ("kafka.broker-configs.tsv", properties(&file.content, &where_)),
-                    "/etc/mlab/apps/kafka.json" | "/etc/mlab/apps/spark-dispatcher.json" => {
+                    "/etc/mlab/apps/kafka.json" => {
                         let json: serde_json::Value = serde_json::from_str(&file.content).unwrap_or_else(|e| panic!("{where_}: invalid JSON: {e}"));
                         let cmd = json["cmd"].as_str().unwrap_or_else(|| panic!("{where_}: no cmd")).to_string();
-                        if file.path.ends_with("kafka.json") {
-                            ("kafka-mesos.scheduler-options.tsv", pairs_of(&words_after(&cmd, "scheduler")))
-                        } else {
-                            let args = words_after(&cmd, "org.apache.spark.deploy.mesos.MesosClusterDispatcher");
-                            ("spark-mesos-dispatcher.args.tsv", pairs_of(&args))
-                        }
+                        ("kafka-mesos.scheduler-options.tsv", pairs_of(&words_after(&cmd, "scheduler")))
+                    }
+                    "/etc/systemd/system/spark-dispatcher.service" => {
+                        let exec = file.content.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap_or_else(|| panic!("{where_}: no ExecStart"));
+                        // systemd splits ExecStart like a shell does (quotes kept together).
+                        let words = shlex::split(exec).unwrap_or_else(|| panic!("{where_}: unbalanced quotes in {exec:?}"));
+                        let class = words
+                            .iter()
+                            .position(|w| w == "org.apache.spark.deploy.mesos.MesosClusterDispatcher")
+                            .unwrap_or_else(|| panic!("{where_}: {exec}"));
+                        let args: Vec<&str> = words[class + 1..].iter().map(String::as_str).collect();
+                        ("spark-mesos-dispatcher.args.tsv", pairs_of(&args))
                     }
                     _ => continue,
                 };

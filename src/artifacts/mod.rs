@@ -119,7 +119,8 @@ pub fn prepare_for_lab(cache: &ArtifactCache, provisioners: &Provisioners, lab_a
             continue; // a build input: its build says what it lacks
         }
         let Availability::Missing { why, fix } = state else { continue };
-        if artifact.obtain == Obtain::Fetch && (artifact.sha256.is_some() || artifact.sha512.is_some()) {
+        let fetchable = |a: &Artifact| a.obtain == Obtain::Fetch && (a.sha256.is_some() || a.sha512.is_some());
+        if fetchable(artifact) {
             progress.note(format!("{name}: fetching it now"));
             match obtain(cache, provisioners, lab_artifacts, name, false, progress) {
                 Ok(_) => continue,
@@ -129,11 +130,13 @@ pub fn prepare_for_lab(cache: &ArtifactCache, provisioners: &Provisioners, lab_a
                 }
             }
         }
-        let offline_build = matches!(artifact.obtain, Obtain::Build { .. })
+        // A build starts here once its build root is made (that is the slow, root-only part):
+        // inputs are here or can be fetched.
+        let buildable = matches!(artifact.obtain, Obtain::Build { .. })
             && buildroot::BuildRoot::exists(cache, provisioners)
-            && artifact.inputs.iter().all(|i| matches!(available.get(i), Some(Availability::Ready(_))));
-        if offline_build {
-            progress.note(format!("{name}: building it now (its inputs are here)"));
+            && artifact.inputs.iter().all(|i| matches!(available.get(i), Some(Availability::Ready(_))) || lab_artifacts.get(i).is_some_and(fetchable));
+        if buildable {
+            progress.note(format!("{name}: building it now (its inputs are here or pinned)"));
             match obtain(cache, provisioners, lab_artifacts, name, true, progress) {
                 Ok(_) => continue,
                 Err(e) => notes.push(format!("{name}: {e}")),

@@ -49,7 +49,8 @@ pub async fn destroy(conn: &Connected, dir: &LabDir, progress: &NodeProgress) ->
         crate::hostfile::update(&path, &dir.name, None).map_err(LifecycleError::Other)?;
     }
     drop(lock);
-    let directory_removed = dir.exists();
+    // Only a directory mlab made for a lab is removed (it has the lab's host keys or state).
+    let directory_removed = dir.exists() && (dir.state_file().is_file() || dir.root.join("hostkeys").is_dir());
     if directory_removed {
         std::fs::remove_dir_all(&dir.root).map_err(|e| crate::state::StateError::io("remove", &dir.root, e))?;
     }

@@ -121,6 +121,13 @@ impl Planner {
     /// host; with several, a picker on a terminal, or an error listing them.
     pub fn choose(&self, explicit: Option<&str>) -> Result<String, LifecycleError> {
         if let Some(name) = explicit {
+            // A name becomes a directory under the labs directory, which destroy removes: only
+            // a lab name can be one (never `..`, an empty name or a path).
+            if !lab::validate::is_dns_label(name) {
+                return Err(LifecycleError::Other(format!(
+                    "`{name}` is not a lab name (lowercase letters, digits and `-`, starting with a letter); `mlab list` shows the labs here"
+                )));
+            }
             return Ok(name.to_string());
         }
         let labs = known_labs(&self.labs_dir);

@@ -108,3 +108,36 @@ fn plan_writes_every_rendered_file_per_node() {
         }
     }
 }
+
+/// `--lab` / MLAB_LAB become a directory that destroy removes: `..`, an empty name or a path
+/// must never reach it (it would wipe MLAB_HOME with every box, or anything else).
+#[test]
+fn destroy_refuses_names_that_are_not_labs_and_removes_nothing() {
+    let home = tempfile::tempdir().expect("tmp");
+    let labs = home.path().join("labs");
+    std::fs::create_dir_all(labs.join("not-a-lab")).expect("a directory mlab did not make");
+    std::fs::write(home.path().join("keep"), "the user's file").expect("write");
+    for bad in ["..", "", "/etc", "../labs", "a/b", "."] {
+        let out = assert_cmd::Command::cargo_bin("mlab")
+            .expect("mlab binary")
+            .env("MLAB_HOME", home.path())
+            .env("MLAB_LIBVIRT_URI", "test:///default")
+            .args(["destroy", "--yes", "--lab", bad])
+            .output()
+            .expect("run mlab");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "`--lab {bad:?}` must fail");
+        assert!(stderr.contains("not a lab name") || stderr.contains("no lab"), "`--lab {bad:?}`: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // A directory under labs/ that mlab did not make is not removed either.
+    let out = assert_cmd::Command::cargo_bin("mlab")
+        .expect("mlab binary")
+        .env("MLAB_HOME", home.path())
+        .env("MLAB_LIBVIRT_URI", "test:///default")
+        .args(["destroy", "--yes", "--lab", "not-a-lab"])
+        .output()
+        .expect("run mlab");
+    assert!(labs.join("not-a-lab").is_dir(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(home.path().join("keep")).expect("kept"), "the user's file");
+}

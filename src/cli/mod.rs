@@ -54,6 +54,12 @@ pub struct Context {
 }
 
 pub fn main() -> ExitCode {
+    // A closed stdout (`mlab labs --json | head -1`) ends mlab quietly, as it ends other Unix
+    // tools, instead of a panic in println!.
+    // SAFETY: restoring the default disposition of SIGPIPE, before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     init_tracing();
     let cli = Cli::parse();
     let ctx = Context { provisioners: cli.provisioners, library: mlab::lab::LabLibrary::from_env() };

@@ -30,17 +30,22 @@ impl From<std::io::Error> for Failure {
     }
 }
 
+/// Exit codes: 0 success, 1 a runtime failure, 2 bad usage or an invalid lab file (clap uses 2
+/// for usage errors too); `mlab ssh` passes on the remote command's status.
 pub fn report(failure: Failure) -> ExitCode {
     match failure {
-        Failure::Lab(d) => eprintln!("{d}"),
+        Failure::Lab(d) => {
+            eprintln!("{d}");
+            ExitCode::from(2)
+        }
         Failure::Other(e) => {
             eprintln!("error: {e}");
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }
+            ExitCode::FAILURE
         }
     }
-    ExitCode::FAILURE
 }
 
 /// Print a value as pretty JSON on stdout.

@@ -141,3 +141,37 @@ fn destroy_refuses_names_that_are_not_labs_and_removes_nothing() {
     assert!(labs.join("not-a-lab").is_dir(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(std::fs::read_to_string(home.path().join("keep")).expect("kept"), "the user's file");
 }
+
+#[test]
+fn a_closed_stdout_ends_mlab_quietly() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("mlab"))
+        .args(["labs", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mlab");
+    drop(child.stdout.take()); // the reader goes away before mlab writes
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101), "not a panic: {:?}", out.status);
+}
+
+#[test]
+fn an_invalid_lab_file_exits_2_and_a_runtime_failure_1() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("bad.yaml"), "name: bad\nnodes: 3\n").expect("write");
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("mlab")
+            .expect("mlab binary")
+            .current_dir(dir.path())
+            .env("MLAB_HOME", dir.path().join("home"))
+            .env("MLAB_LABS_DIR", dir.path().join("no-user-labs"))
+            .args(args)
+            .output()
+            .expect("run mlab")
+    };
+    assert_eq!(run(&["validate", "bad.yaml"]).status.code(), Some(2));
+    assert_eq!(run(&["validate", "--no-such-flag"]).status.code(), Some(2), "usage errors too");
+    assert_eq!(run(&["status", "--lab", "nothing-here"]).status.code(), Some(1));
+}

@@ -23,6 +23,11 @@ pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
         specs.push(node_spec(&ctx.dir, &ctx.lab, ctx.node(name)?, &box_image, &keys)?);
     }
     create_nodes(Arc::clone(&ctx.conn.provider), specs).await?;
+    // A node made anew has none of its steps done, whatever an earlier node of its name had.
+    for name in &missing {
+        ctx.state.steps.remove(name);
+    }
+    ctx.save()?;
     ctx.record.created.extend(missing);
     Ok(())
 }

@@ -1,40 +1,106 @@
-//! One progress line per node (indicatif), drawn on stderr only when it is a terminal.
+//! One progress line per node: an indicatif spinner on a terminal's stderr; elsewhere (a log
+//! file, CI, a pipe) one plain `node: message` line on stderr each time a line says something
+//! new, so a long `up` is never silent off a terminal.
 
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Spinners,
+    Lines,
+    Hidden,
+}
 
 /// Progress lines for a set of nodes.
 #[derive(Clone)]
 pub struct NodeProgress {
     multi: MultiProgress,
+    mode: Mode,
 }
 
 impl NodeProgress {
-    /// Drawn on stderr; indicatif draws nothing when stderr is not a terminal.
+    /// On stderr: spinners on a terminal, plain lines otherwise.
     pub fn stderr() -> Self {
-        NodeProgress { multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()) }
+        let mode = if std::io::stderr().is_terminal() { Mode::Spinners } else { Mode::Lines };
+        NodeProgress { multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()), mode }
     }
 
-    /// Never drawn (tests, `--json`).
+    /// Never shown (tests, `--json`).
     pub fn hidden() -> Self {
-        NodeProgress { multi: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()) }
+        NodeProgress { multi: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()), mode: Mode::Hidden }
     }
 
     /// A one-line note for the user ("note: ..."), printed above the progress lines.
     pub fn note(&self, text: &str) {
-        if self.multi.is_hidden() {
-            eprintln!("note: {text}");
-        } else {
+        if self.mode == Mode::Spinners {
             let _ = self.multi.println(format!("note: {text}"));
+        } else {
+            eprintln!("note: {text}");
         }
     }
 
-    /// A spinner line for `node`.
-    pub fn line(&self, node: &str) -> ProgressBar {
-        let style = ProgressStyle::with_template("{spinner} {prefix:<10} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner());
-        let bar = self.multi.add(ProgressBar::new_spinner().with_style(style).with_prefix(node.to_string()));
-        bar.enable_steady_tick(Duration::from_millis(120));
-        bar
+    /// The line of `node`.
+    pub fn line(&self, node: &str) -> NodeLine {
+        let bar = match self.mode {
+            Mode::Spinners => {
+                let style = ProgressStyle::with_template("{spinner} {prefix:<10} {msg} ({elapsed})").unwrap_or_else(|_| ProgressStyle::default_spinner());
+                let bar = self.multi.add(ProgressBar::new_spinner().with_style(style).with_prefix(node.to_string()));
+                bar.enable_steady_tick(Duration::from_millis(120));
+                Some(bar)
+            }
+            Mode::Lines | Mode::Hidden => None,
+        };
+        NodeLine { node: node.to_string(), bar, plain: self.mode == Mode::Lines, last: Arc::new(Mutex::new(String::new())) }
+    }
+}
+
+/// What one node is doing now.
+#[derive(Clone)]
+pub struct NodeLine {
+    node: String,
+    bar: Option<ProgressBar>,
+    plain: bool,
+    /// The last message printed as a plain line (to print each only once).
+    last: Arc<Mutex<String>>,
+}
+
+impl NodeLine {
+    pub fn set_message(&self, message: impl Into<String>) {
+        let message = message.into();
+        self.print_plain(&message);
+        if let Some(bar) = &self.bar {
+            bar.set_message(message);
+        }
+    }
+
+    /// The line's last word: kept on a terminal, printed once elsewhere.
+    pub fn finish_with_message(&self, message: impl Into<String>) {
+        let message = message.into();
+        self.print_plain(&message);
+        if let Some(bar) = &self.bar {
+            bar.finish_with_message(message);
+        }
+    }
+
+    /// Take the line away (its work is reported otherwise).
+    pub fn finish_and_clear(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+
+    fn print_plain(&self, message: &str) {
+        if !self.plain {
+            return;
+        }
+        let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if *last != message {
+            eprintln!("{}: {message}", self.node);
+            *last = message.to_string();
+        }
     }
 }

@@ -85,7 +85,7 @@ pub struct LabContext {
     pub record: Record,
     pub began: Instant,
     availability: Option<BTreeMap<String, Availability>>,
-    lines: HashMap<String, indicatif::ProgressBar>,
+    lines: HashMap<String, crate::progress::NodeLine>,
     _lock: LabLock,
 }
 
@@ -241,7 +241,7 @@ impl LabContext {
     }
 
     /// The progress line of `node`, one per node for the whole command.
-    pub fn line(&mut self, node: &str) -> indicatif::ProgressBar {
+    pub fn line(&mut self, node: &str) -> crate::progress::NodeLine {
         let progress = &self.progress;
         self.lines.entry(node.to_string()).or_insert_with(|| progress.line(node)).clone()
     }

@@ -100,7 +100,7 @@ pub async fn run_stages(
     progress: &NodeProgress,
 ) -> Result<ProvisionReport, ProvisionError> {
     let mut report = ProvisionReport::default();
-    let lines: HashMap<&String, indicatif::ProgressBar> = runners.keys().map(|n| (n, progress.line(n))).collect();
+    let lines: HashMap<&String, crate::progress::NodeLine> = runners.keys().map(|n| (n, progress.line(n))).collect();
     let outcome = |ns: &NodeStep, status, seconds, note| StepOutcome { node: ns.node.clone(), step: ns.step.clone(), status, seconds, note };
     for stage in &plan.stages {
         let mut running = tokio::task::JoinSet::new();

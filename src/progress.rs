@@ -1,6 +1,6 @@
-//! One progress line per node: an indicatif spinner on a terminal's stderr; elsewhere (a log
+//! Talking to the user on the terminal: one progress line per node (an indicatif spinner on a terminal's stderr; elsewhere (a log
 //! file, CI, a pipe) one plain `node: message` line on stderr each time a line says something
-//! new, so a long `up` is never silent off a terminal.
+//! new, so a long `up` is never silent off a terminal), and the prompts (pick, confirm).
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -103,4 +103,19 @@ impl NodeLine {
             *last = message.to_string();
         }
     }
+}
+
+/// Ask the user to pick one of `items` on the terminal: `Ok(None)` when they press Esc or `q`.
+/// The cursor is shown again whatever happens (an interrupted prompt would leave it hidden).
+pub fn pick(prompt: &str, items: &[String]) -> Result<Option<usize>, String> {
+    let picked = dialoguer::Select::new().with_prompt(prompt).items(items).default(0).interact_opt();
+    let _ = dialoguer::console::Term::stderr().show_cursor();
+    picked.map_err(|e| e.to_string())
+}
+
+/// Ask a yes/no question on the terminal (no by default); Esc answers no.
+pub fn confirm(question: &str) -> Result<bool, String> {
+    let answer = dialoguer::Confirm::new().with_prompt(question).default(false).interact_opt();
+    let _ = dialoguer::console::Term::stderr().show_cursor();
+    answer.map(|a| a.unwrap_or(false)).map_err(|e| e.to_string())
 }

@@ -72,5 +72,5 @@ pub fn confirm(yes: bool, what: &str) -> Result<bool, Failure> {
     if !std::io::stdin().is_terminal() {
         return Err(anyhow::anyhow!("this would delete {what}; pass --yes to confirm when not on a terminal").into());
     }
-    dialoguer::Confirm::new().with_prompt(format!("Delete {what}?")).default(false).interact().map_err(|e| anyhow::anyhow!("no answer: {e}").into())
+    mlab::progress::confirm(&format!("Delete {what}?")).map_err(|e| anyhow::anyhow!("no answer: {e}").into())
 }

@@ -134,15 +134,11 @@ impl Planner {
         match labs.len() {
             0 => Err(LifecycleError::NoLabs),
             1 => Ok(labs[0].clone()),
-            _ if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => {
-                let picked = dialoguer::Select::new()
-                    .with_prompt("Which lab?")
-                    .items(&labs)
-                    .default(0)
-                    .interact()
-                    .map_err(|e| LifecycleError::Other(format!("no lab chosen: {e}")))?;
-                Ok(labs[picked].clone())
-            }
+            _ if std::io::stdin().is_terminal() && std::io::stderr().is_terminal() => match crate::progress::pick("Which lab?", &labs) {
+                Ok(Some(picked)) => Ok(labs[picked].clone()),
+                Ok(None) => Err(LifecycleError::Other("no lab chosen; name one with `--lab NAME`".into())),
+                Err(e) => Err(LifecycleError::Other(format!("no lab chosen: {e}"))),
+            },
             _ => Err(LifecycleError::WhichLab(labs.join(", "))),
         }
     }

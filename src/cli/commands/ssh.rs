@@ -59,7 +59,8 @@ async fn pick_running_node(conn: &mlab::provider::Connected, instance: &lifecycl
     if !std::io::stdin().is_terminal() {
         return Err(anyhow::anyhow!("name the node: `mlab ssh NODE` (running: {})", running.join(", ")).into());
     }
-    let picked =
-        dialoguer::Select::new().with_prompt("Which node?").items(&running).default(0).interact().map_err(|e| anyhow::anyhow!("no node chosen: {e}"))?;
+    let picked = mlab::progress::pick("Which node?", &running)
+        .map_err(|e| anyhow::anyhow!("no node chosen: {e}"))?
+        .ok_or_else(|| anyhow::anyhow!("no node chosen; name one: `mlab ssh NODE`"))?;
     Ok(running[picked].clone())
 }

@@ -1,6 +1,7 @@
-//! Talking to the user on the terminal: one progress line per node (an indicatif spinner on a terminal's stderr; elsewhere (a log
-//! file, CI, a pipe) one plain `node: message` line on stderr each time a line says something
-//! new, so a long `up` is never silent off a terminal), and the prompts (pick, confirm).
+//! Talking to the user on the terminal: the prompts (pick, confirm), and one progress line per
+//! node, an indicatif spinner on a terminal's stderr; elsewhere (a log file, CI, a pipe) one
+//! plain `node: message` line on stderr each time a line says something new, so a long `up` is
+//! never silent off a terminal.
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};

@@ -117,9 +117,26 @@ impl LabLibrary {
     }
 }
 
+/// A lab file is small text: anything bigger is not one (and `/dev/zero` would never end).
+pub const MAX_LAB_FILE_BYTES: u64 = 1 << 20;
+
 fn read_file(path: &Path, display: &str, kind: LabKind) -> Result<FoundLab, Diagnostic> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Diagnostic::new(format!("cannot read lab file `{display}`: {e}")).help("check the path (a lab name has no `/` or `.yaml`)"))?;
+    let cannot = |why: String| Diagnostic::new(format!("cannot read lab file `{display}`: {why}")).help("check the path (a lab name has no `/` or `.yaml`)");
+    // Only YAML files are read as labs: anything else would be quoted back in the error.
+    if !matches!(path.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+        return Err(cannot("a lab file's name ends in `.yaml` or `.yml`".into()));
+    }
+    let meta = std::fs::metadata(path).map_err(|e| cannot(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(cannot("it is not a regular file".into()));
+    }
+    if meta.len() > MAX_LAB_FILE_BYTES {
+        return Err(cannot(format!("it has {} bytes; a lab file has at most {MAX_LAB_FILE_BYTES}", meta.len())));
+    }
+    // Read no more than the limit even if the file grows meanwhile.
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::Read::take(std::fs::File::open(path).map_err(|e| cannot(e.to_string()))?, MAX_LAB_FILE_BYTES + 1), &mut text)
+        .map_err(|e| cannot(e.to_string()))?;
     let id = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string();
     let file = SourceFile::parse(display.to_string(), Some(path.to_path_buf()), text)?;
     Ok(FoundLab { id, file: Arc::new(file), kind })

@@ -154,6 +154,27 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         }
     }
 
+    // Resources a VM can have, wherever they are given.
+    if let Some(cpus) = lab.defaults.cpus {
+        if cpus == 0 || cpus > 64 {
+            errors.push(c.error_at("defaults.cpus", format!("cpus must be between 1 and 64, not {cpus}")));
+        }
+    }
+    let memory_fields = lab
+        .defaults
+        .memory
+        .map(|m| ("defaults.memory".to_string(), m.0))
+        .into_iter()
+        .chain(lab.nodes.iter().enumerate().filter_map(|(i, e)| e.memory.map(|m| (join_key(&join_index("nodes", i), "memory"), m.0))));
+    for (at, mib) in memory_fields {
+        if mib > MAX_MEMORY_MIB {
+            errors.push(
+                c.error_at(&at, format!("{mib} MiB of memory is more than a lab VM can have ({} GiB at most)", MAX_MEMORY_MIB / 1024))
+                    .help("give a size such as `2G` or `4096M`"),
+            );
+        }
+    }
+
     // Memory against what the roles need.
     for (i, entry) in lab.nodes.iter().enumerate() {
         let path = join_index("nodes", i);
@@ -223,6 +244,9 @@ pub fn all_roles(roles: &[Role]) -> Vec<Role> {
 }
 
 /// MiB a node with these roles needs.
+/// The most memory one lab VM may be given (MiB).
+pub const MAX_MEMORY_MIB: u64 = 256 * 1024;
+
 pub fn memory_needed(roles: &[Role]) -> u64 {
     BASE_SYSTEM_MIB + all_roles(roles).iter().map(|r| r.memory_mib()).sum::<u64>()
 }

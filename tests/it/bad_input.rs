@@ -139,3 +139,26 @@ fn errors_in_a_base_lab_point_into_the_base_file() {
     assert!(stderr.contains("child.yaml:4:13 (field `nodes[0].memory`)"), "{stderr}");
     assert!(Path::new("x").is_relative());
 }
+
+#[test]
+fn memory_beyond_what_a_vm_can_have() {
+    assert_error(
+        &[("big.yaml", "name: big\nnetwork: {cidr: 10.9.0.0/24}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master], memory: 900T}\n")],
+        &["big.yaml:4:", "nodes[0].memory", "more than a lab VM can have"],
+    );
+    assert_error(
+        &[("d.yaml", "name: d\nnetwork: {cidr: 10.9.0.0/24}\ndefaults: {cpus: 0}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master]}\n")],
+        &["d.yaml:3:", "defaults.cpus", "between 1 and 64"],
+    );
+}
+
+#[test]
+fn extends_only_reads_small_yaml_files() {
+    // /dev/zero would be read until memory runs out; another file's first line would be quoted.
+    assert_error(&[("z.yaml", "name: z\nextends: /dev/zero\n")], &["z.yaml:2:", "extends", "`.yaml` or `.yml`"]);
+    let (ok, stderr) = validate(&[("p.yaml", "name: p\nextends: /etc/passwd\n")]);
+    assert!(!ok && stderr.contains("`.yaml` or `.yml`"), "{stderr}");
+    assert!(!stderr.contains("root:"), "nothing of the other file is quoted: {stderr}");
+    let big = format!("name: big\n# {}\n", "x".repeat(2 << 20));
+    assert_error(&[("child.yaml", "name: child\nextends: ./big.yaml\n"), ("big.yaml", &big)], &["child.yaml:2:", "bytes; a lab file has at most"]);
+}

@@ -17,7 +17,8 @@ here=$(dirname "${BASH_SOURCE[0]}")
 
 mkdir -p "$WORK/java" "$WORK/headers" "$WORK/classes"
 cd "$WORK"
-jar=$(tar tzf "$IN/pyspark.tar.gz" | grep -m1 '/jars/mesos-.*-shaded-protobuf\.jar$')
+# awk reads the whole listing (a reader that stops early would kill tar with SIGPIPE).
+jar=$(tar tzf "$IN/pyspark.tar.gz" | awk '/\/jars\/mesos-.*-shaded-protobuf\.jar$/ && !found {print; found = 1}')
 [[ -n "$jar" ]] || { echo "jni: no Mesos jar in the pyspark sdist" >&2; exit 1; }
 tar xzf "$IN/pyspark.tar.gz" "$jar"
 tar xzf "$IN/mesos-java-src.tar.gz" -C java --strip-components=1

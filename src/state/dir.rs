@@ -16,16 +16,23 @@ impl LabDir {
         LabDir { name: name.to_string(), root: labs_root.join(name) }
     }
 
-    /// Create the directory tree. The root is traversable but not listable by others: libvirt's
-    /// qemu user must reach the disks inside, while the SSH key file itself is 0600.
+    /// Create the directory tree, private by default. What libvirt's qemu user must reach (the
+    /// disks, seeds and console logs) is traversable but not listable by others (0711); the
+    /// host keys and the step logs are the owner's alone (0700), and so are the state and key
+    /// files inside (0600).
     pub fn create(&self) -> Result<(), StateError> {
-        for d in [self.root.clone(), self.root.join("hostkeys"), self.disks(), self.seeds(), self.consoles(), self.logs()] {
+        use std::os::unix::fs::PermissionsExt;
+        let dirs = [
+            (self.root.clone(), 0o711),
+            (self.root.join("hostkeys"), 0o700),
+            (self.disks(), 0o711),
+            (self.seeds(), 0o711),
+            (self.consoles(), 0o711),
+            (self.logs(), 0o700),
+        ];
+        for (d, mode) in dirs {
             std::fs::create_dir_all(&d).map_err(|e| StateError::io("create", &d, e))?;
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&self.root, std::fs::Permissions::from_mode(0o711));
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(mode)).map_err(|e| StateError::io("set the permissions of", &d, e))?;
         }
         Ok(())
     }

@@ -84,7 +84,12 @@ impl LabState {
         let path = dir.state_file();
         let tmp = path.with_extension("json.tmp");
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| StateError::io("encode", &path, std::io::Error::other(e)))?;
-        let mut f = std::fs::File::create(&tmp).map_err(|e| StateError::io("write", &tmp, e))?;
+        // Private to the owner, like everything of a lab that is not for qemu (see LabDir::create).
+        let mut f = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)
+        }
+        .map_err(|e| StateError::io("write", &tmp, e))?;
         f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(|e| StateError::io("write", &tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| StateError::io("replace", &path, e))
     }
@@ -107,6 +112,22 @@ pub fn now() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_labs_files_are_private_but_what_qemu_opens() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = LabDir::new(root.path(), "demo");
+        dir.create().unwrap();
+        LabState::default().save(&dir).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.state_file()), 0o600);
+        assert_eq!(mode(&dir.root.join("hostkeys")), 0o700, "host private keys");
+        assert_eq!(mode(&dir.logs()), 0o700, "step logs");
+        for qemu_reaches in [dir.root.clone(), dir.disks(), dir.seeds(), dir.consoles()] {
+            assert_eq!(mode(&qemu_reaches), 0o711, "{}: traversable, not listable", qemu_reaches.display());
+        }
+    }
 
     #[test]
     fn state_round_trips_and_replaces_atomically() {

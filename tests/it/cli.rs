@@ -175,3 +175,38 @@ fn an_invalid_lab_file_exits_2_and_a_runtime_failure_1() {
     assert_eq!(run(&["validate", "--no-such-flag"]).status.code(), Some(2), "usage errors too");
     assert_eq!(run(&["status", "--lab", "nothing-here"]).status.code(), Some(1));
 }
+
+#[test]
+fn timeouts_out_of_range_are_usage_errors_not_panics() {
+    for args in [&["ssh", "master1", "--timeout", "18446744073709551615"][..], &["up", "--timeout", "0"], &["add-agent", "--timeout", "99999999999"]] {
+        let out = assert_cmd::Command::cargo_bin("mlab").expect("mlab binary").args(args).output().expect("run mlab");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("--timeout") && !stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn ssh_to_an_unreachable_node_exits_255() {
+    // A lab whose node is a loopback address with no lab behind it: the connection fails (or
+    // meets a host key that is not the node's), and nothing leaves this host.
+    let home = tempfile::tempdir().expect("tmp");
+    let lab = home.path().join("far.yaml");
+    std::fs::write(&lab, "name: far\nnetwork: {cidr: 127.77.0.0/24}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master], ip: 127.77.0.9}\n")
+        .expect("write");
+    let dir = home.path().join("labs/far");
+    std::fs::create_dir_all(&dir).expect("lab dir");
+    std::fs::write(
+        dir.join("state.json"),
+        format!("{{\"source\": {:?}, \"provider\": \"libvirt\", \"uri\": \"test:///default\", \"created_at\": 0}}", lab.display().to_string()),
+    )
+    .expect("state");
+    let out = assert_cmd::Command::cargo_bin("mlab")
+        .expect("mlab binary")
+        .env("MLAB_HOME", home.path())
+        .env("MLAB_LABS_DIR", home.path().join("no-user-labs"))
+        .args(["ssh", "m1", "--timeout", "1", "--", "true"])
+        .output()
+        .expect("run mlab");
+    assert_eq!(out.status.code(), Some(255), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long, value_parser = parse_memory)]
     pub memory: Option<u64>,
     /// Seconds each node may take to answer SSH
-    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     /// Print the report as JSON
     #[arg(long)]

@@ -11,7 +11,8 @@ use mlab::ssh::{Session, shell_quote};
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
 use crate::cli::{Context, Failure};
 
-/// Open a shell on a node, or run one command there (`mlab ssh agent1 -- uptime`)
+/// Open a shell on a node, or run one command there (`mlab ssh agent1 -- uptime`); exits with
+/// the command's status, or 255 when the node cannot be reached
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The node (on a terminal, omit it to pick one)
@@ -19,8 +20,8 @@ pub struct Args {
     /// The command and its arguments, after `--`; each word reaches the node as one argument
     #[arg(last = true, value_name = "CMD")]
     pub command: Vec<String>,
-    /// Seconds to wait for the node to answer
-    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    /// Seconds to wait for the node to answer (1 to 86400)
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
     #[command(flatten)]
     pub target: LabArgs,
@@ -35,7 +36,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         };
         let node = instance.node(&node_name).map_err(lifecycle_failure)?;
         let target = lifecycle::ssh_target(&instance.dir, node);
-        let session = Session::connect(&target, Duration::from_secs(args.timeout)).await.map_err(|e| Failure::Other(e.into()))?;
+        let session = match Session::connect(&target, Duration::from_secs(args.timeout)).await {
+            Ok(session) => session,
+            Err(e) => {
+                // As OpenSSH does: 255 when the node cannot be reached, so a remote command's own
+                // status is never mistaken for it.
+                eprintln!("error: {e}");
+                return Ok(255);
+            }
+        };
         let status = if args.command.is_empty() {
             session.shell().await
         } else {

@@ -112,6 +112,14 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
             }
         }
     }
+    // Addresses are planned inside the first /24 of the lab's network (.2 to .254).
+    let total: u64 = lab.nodes.iter().map(|e| u64::from(e.count.unwrap_or(1))).sum();
+    if total > MAX_NODES {
+        errors.push(
+            c.error_at_key("nodes", format!("the lab declares {total} nodes; a lab has at most {MAX_NODES}"))
+                .help("lower the `count` of some entries (spares started with `mlab add-agent` count too)"),
+        );
+    }
     if lab.nodes.is_empty() {
         errors
             .push(c.error_at_key("nodes", "the lab has no nodes").help("add a `nodes:` list, e.g. `- name: master1` with `roles: [zookeeper, mesos-master]`"));
@@ -244,6 +252,10 @@ pub fn all_roles(roles: &[Role]) -> Vec<Role> {
 }
 
 /// MiB a node with these roles needs.
+/// The most nodes a lab may declare: every one gets an address in the first /24 of its
+/// network, beside the gateway.
+pub const MAX_NODES: u64 = 250;
+
 /// The most memory one lab VM may be given (MiB).
 pub const MAX_MEMORY_MIB: u64 = 256 * 1024;
 

@@ -162,3 +162,10 @@ fn extends_only_reads_small_yaml_files() {
     let big = format!("name: big\n# {}\n", "x".repeat(2 << 20));
     assert_error(&[("child.yaml", "name: child\nextends: ./big.yaml\n"), ("big.yaml", &big)], &["child.yaml:2:", "bytes; a lab file has at most"]);
 }
+
+#[test]
+fn more_nodes_than_addresses() {
+    // Every node gets an address in the first /24: 298 nodes used to validate, 45 of them 0.0.0.0.
+    let lab = "name: wide\nnetwork: {cidr: 10.20.0.0/16}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master]}\n  - {name: a, count: 99, roles: [mesos-agent], memory: 1G}\n  - {name: b, count: 99, roles: [mesos-agent], memory: 1G}\n  - {name: c, count: 99, roles: [mesos-agent], memory: 1G}\n";
+    assert_error(&[("wide.yaml", lab)], &["wide.yaml:3:1", "298 nodes", "at most 250"]);
+}

@@ -53,5 +53,10 @@ fn choose_agents(lab: &ResolvedLab, opts: &AddAgentOptions) -> Result<(Vec<Strin
             added.push(AddedNode { name, entry: entry.clone(), cpus: opts.cpus, memory_mib: opts.memory_mib });
         }
     }
+    // Every node needs an address in the first /24 of the lab's network.
+    let max = crate::lab::validate::MAX_NODES as usize;
+    if lab.nodes.len() + added.len() > max {
+        return Err(LifecycleError::Other(format!("lab `{}` has {} nodes and a lab has at most {max}; add fewer agents", lab.name, lab.nodes.len())));
+    }
     Ok((spares, added))
 }

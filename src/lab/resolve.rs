@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use super::compose::ComposedLab;
 use super::model::{Autostart, Containerizer, NetworkMode};
-use super::role::{Role, ports};
+use super::role::{BASE_SYSTEM_MIB, Role, ports};
 use super::validate::{all_roles, check_cidr, expand_names, memory_needed, nth_host, round_up};
 use crate::artifacts::{Artifact, Catalog};
 
@@ -67,6 +67,10 @@ pub struct Node {
     pub entry: String,
     /// ZooKeeper server id (`myid`), for ZooKeeper nodes.
     pub zookeeper_id: Option<u32>,
+    /// Memory a Mesos agent on this node offers to tasks (MiB): the node's memory less the
+    /// system's, the agent's own and what its other roles use (a Kafka broker, Docker). Mesos
+    /// would otherwise keep a whole GiB back, which leaves a lab VM too little for a Spark job.
+    pub agent_offer_mib: Option<u64>,
     /// Artifacts staged on this node.
     pub artifacts: Vec<String>,
 }
@@ -177,6 +181,9 @@ pub struct Spark {
     pub executor_memory_mib: u64,
 }
 
+/// What the Mesos agent daemon itself uses (MiB), kept out of what it offers.
+const AGENT_DAEMON_MIB: u64 = 256;
+
 /// Plan a validated lab. `catalog` supplies artifacts the lab does not override.
 pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     let lab = &c.lab;
@@ -211,6 +218,10 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
                 autostart: autostart.starts(index as u32),
                 entry: entry.name.clone(),
                 zookeeper_id: None,
+                agent_offer_mib: roles.contains(&Role::MesosAgent).then(|| {
+                    let others: u64 = roles.iter().filter(|r| **r != Role::MesosAgent).map(|r| r.memory_mib()).sum();
+                    memory.saturating_sub(BASE_SYSTEM_MIB + AGENT_DAEMON_MIB + others).max(256)
+                }),
                 artifacts: Vec::new(),
             });
         }

@@ -70,26 +70,36 @@ fn kafka_and_spark_run_on_the_lab() {
     eprintln!("TIMING SparkPi in client mode: {:.1} s", t0.elapsed().as_secs_f64());
     assert!(out.contains("Pi is roughly 3.1"), "client mode printed:\n{out}");
 
-    // Cluster mode through the dispatcher: the driver is a Mesos task on agent1.
+    // Cluster mode through the dispatcher: the driver is a Mesos task on agent1. spark-submit
+    // waits a fixed 10 s for the dispatcher's answer, which a dispatcher under emulation can
+    // outlast while it still takes the job, so the driver is found on the master by its name.
     let t0 = Instant::now();
-    let submitted = mlab
-        .sh("master1", "bash -lc 'spark-submit --deploy-mode cluster --master \"$SPARK_DISPATCHER\" file:///opt/spark/examples/src/main/python/pi.py 10 2>&1'");
-    let driver = submitted
-        .split(|c: char| c.is_whitespace() || c == '"' || c == ',')
-        .find(|w| w.starts_with("driver-"))
-        .unwrap_or_else(|| panic!("no driver id in the submission's answer:\n{submitted}"))
-        .to_string();
+    let (_, submitted, _) = mlab.run_code(&[
+        "ssh",
+        "master1",
+        "--",
+        "bash",
+        "-lc",
+        "spark-submit --deploy-mode cluster --master \"$SPARK_DISPATCHER\" file:///opt/spark/examples/src/main/python/pi.py 10 2>&1",
+    ]);
+    let tasks = |mlab: &Mlab| -> Vec<Value> {
+        let state: Value = serde_json::from_str(&mlab.sh("master1", &format!("curl -sf http://{MASTER}/master/tasks"))).expect("master tasks");
+        state["tasks"].as_array().cloned().unwrap_or_default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let driver = loop {
+        if let Some(task) = tasks(&mlab).into_iter().find(|t| t["name"] == "Driver for pi.py") {
+            break task["id"].as_str().unwrap_or_default().to_string();
+        }
+        assert!(Instant::now() < deadline, "the dispatcher launched no driver; spark-submit said:\n{submitted}");
+        std::thread::sleep(Duration::from_secs(5));
+    };
     let deadline = Instant::now() + Duration::from_secs(600);
     let task = loop {
-        let state: Value = serde_json::from_str(&mlab.sh("master1", &format!("curl -sf http://{MASTER}/master/state"))).expect("master state");
-        let finished = state["completed_frameworks"]
-            .as_array()
+        let done = tasks(&mlab)
             .into_iter()
-            .chain(state["frameworks"].as_array())
-            .flatten()
-            .flat_map(|f| f["completed_tasks"].as_array().cloned().unwrap_or_default())
-            .find(|t| t["id"].as_str() == Some(driver.as_str()));
-        if let Some(task) = finished {
+            .find(|t| t["id"] == driver.as_str() && t["state"] != "TASK_RUNNING" && t["state"] != "TASK_STAGING" && t["state"] != "TASK_STARTING");
+        if let Some(task) = done {
             break task;
         }
         assert!(Instant::now() < deadline, "driver {driver} did not finish within 10 minutes:\n{submitted}");

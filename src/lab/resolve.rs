@@ -177,6 +177,8 @@ pub struct Spark {
     pub master_url: String,
     /// `mesos://DISPATCHER:PORT`, what `--deploy-mode cluster` submits to.
     pub dispatcher_url: String,
+    /// The name the dispatcher registers with Mesos under (what readiness looks for).
+    pub framework_name: String,
     pub driver_memory_mib: u64,
     pub executor_memory_mib: u64,
 }
@@ -327,6 +329,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
             dispatcher_heap_mib: s.dispatcher_mem.map(|m| m.0).unwrap_or(512),
             master_url: format!("mesos://zk://{hosts}/mesos"),
             dispatcher_url: format!("mesos://{}:{}", node.ip, ports::SPARK_DISPATCHER),
+            framework_name: format!("Spark Cluster {name}"),
             driver_memory_mib: s.driver_memory.map(|m| m.0).unwrap_or(512),
             executor_memory_mib: s.executor_memory.map(|m| m.0).unwrap_or(512),
         }

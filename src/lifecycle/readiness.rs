@@ -274,7 +274,7 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
             "spark" => {
                 let Some(spark) = &lab.spark else { continue };
                 let dispatcher = ip(&spark.dispatcher_node);
-                let framework = format!("Spark Cluster {}", lab.name);
+                let framework = &spark.framework_name;
                 // Registered with the leading master as a framework, and its UI answers.
                 let registered = match &leader {
                     Some(addr) => {

@@ -4,14 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use crate::artifacts::{Artifact, Availability};
+use crate::artifacts::Availability;
 use crate::lab::ResolvedLab;
 use crate::render::Manifest;
 
 /// The lab's artifacts as the steps see them.
 pub struct StepInputs<'a> {
     manifest: &'a Manifest,
-    artifacts: &'a BTreeMap<String, Artifact>,
     lab: &'a ResolvedLab,
     availability: &'a BTreeMap<String, Availability>,
     /// Artifacts in the cache, by name: the file each uploads.
@@ -27,7 +26,7 @@ impl<'a> StepInputs<'a> {
                 _ => None,
             })
             .collect();
-        StepInputs { manifest, artifacts: &lab.artifacts, lab, availability, ready }
+        StepInputs { manifest, lab, availability, ready }
     }
 
     /// The cached file of each artifact that can be uploaded.
@@ -50,7 +49,7 @@ impl<'a> StepInputs<'a> {
             let node_artifacts = self.lab.node(node).map(|n| n.artifacts.clone()).unwrap_or_default();
             node_artifacts.into_iter().filter(|a| !matches!(self.availability.get(a), Some(Availability::Unavailable(_)))).collect()
         } else {
-            spec.artifacts.iter().filter(|a| self.artifacts.contains_key(*a)).cloned().collect()
+            spec.artifacts.iter().filter(|a| self.lab.artifacts.contains_key(*a)).cloned().collect()
         }
     }
 
@@ -63,7 +62,7 @@ impl<'a> StepInputs<'a> {
             .into_iter()
             .filter(|name| self.ready.contains_key(name))
             .map(|name| {
-                let sum = self.artifacts.get(&name).and_then(|a| a.sha256.clone()).unwrap_or_default();
+                let sum = self.lab.artifacts.get(&name).and_then(|a| a.sha256.clone()).unwrap_or_default();
                 (name, sum)
             })
             .collect()

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::ArtifactError;
-use super::catalog::{Artifact, Obtain};
+use super::catalog::{Artifact, Obtain, Pin};
 use crate::boxes::copy_hashing;
 
 /// A verified file in the cache.
@@ -169,10 +169,9 @@ impl ArtifactCache {
 
     /// The file an artifact's pin names, if it is in the cache: by SHA-256, else by SHA-512.
     pub fn pinned_artifact(&self, a: &Artifact, file_name: &str) -> Option<CachedFile> {
-        match (&a.sha256, &a.sha512) {
-            (Some(sum), _) => self.pinned(sum, file_name),
-            (None, Some(sum)) => self.pinned_sha512(sum, file_name),
-            (None, None) => None,
+        match a.pin()? {
+            Pin::Sha256(sum) => self.pinned(sum, file_name),
+            Pin::Sha512(sum) => self.pinned_sha512(sum, file_name),
         }
     }
 
@@ -227,7 +226,7 @@ impl ArtifactCache {
                 }
             },
             Obtain::Fetch | Obtain::Import => {
-                let Some(sum) = a.sha256.as_ref().or(a.sha512.as_ref()) else {
+                let Some(pin) = a.pin() else {
                     return Availability::Missing {
                         why: format!("artifact `{}` is not pinned", a.name),
                         fix: "add its sha256 to the lab's `artifacts:` (or your catalog) after checking the file (`sha256sum FILE`)".into(),
@@ -246,7 +245,7 @@ impl ArtifactCache {
                     }
                     None => Availability::Missing {
                         why: format!("`{}` has no source mlab can reach{}", a.name, a.origin.as_deref().map(|o| format!(" (it is {o})")).unwrap_or_default()),
-                        fix: format!("bring the file and run `mlab artifact import FILE` (sha256 {sum})"),
+                        fix: format!("bring the file and run `mlab artifact import FILE` ({pin})"),
                     },
                 }
             }

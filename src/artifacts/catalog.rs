@@ -28,6 +28,22 @@ pub enum Obtain {
     Unavailable { why: String },
 }
 
+/// The checksum an artifact's file is verified against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pin<'a> {
+    Sha256(&'a str),
+    Sha512(&'a str),
+}
+
+impl std::fmt::Display for Pin<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pin::Sha256(sum) => write!(f, "sha256 {sum}"),
+            Pin::Sha512(sum) => write!(f, "sha512 {sum}"),
+        }
+    }
+}
+
 /// One artifact as a lab will use it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Artifact {
@@ -75,6 +91,15 @@ impl Artifact {
             obtain,
             inputs: entry.inputs,
             origin: entry.origin,
+        }
+    }
+
+    /// What its file is verified against: the SHA-256 when it has one, else the SHA-512.
+    pub fn pin(&self) -> Option<Pin<'_>> {
+        match (&self.sha256, &self.sha512) {
+            (Some(sum), _) => Some(Pin::Sha256(sum)),
+            (None, Some(sum)) => Some(Pin::Sha512(sum)),
+            (None, None) => None,
         }
     }
 

@@ -9,16 +9,14 @@ use tracing::{debug, info};
 
 use super::ArtifactError;
 use super::cache::{ArtifactCache, CachedFile};
-use super::catalog::Artifact;
+use super::catalog::{Artifact, Pin};
 use crate::boxes::Progress;
 
 /// Fetch `artifact` into `cache` unless it is there already.
 pub fn fetch(cache: &ArtifactCache, artifact: &Artifact, progress: Progress) -> Result<CachedFile, ArtifactError> {
     let name = &artifact.name;
-    let pin = match (&artifact.sha256, &artifact.sha512) {
-        (Some(sum), _) => Pin::Sha256(sum),
-        (None, Some(sum)) => Pin::Sha512(sum),
-        (None, None) => return Err(ArtifactError::Unpinned { name: name.clone(), source_hint: artifact.source.clone().unwrap_or_default() }),
+    let Some(pin) = artifact.pin() else {
+        return Err(ArtifactError::Unpinned { name: name.clone(), source_hint: artifact.source.clone().unwrap_or_default() });
     };
     let Some(file_name) = artifact.file_name.as_deref() else { return Err(ArtifactError::NoSource(name.clone())) };
     if let Some(cached) = cache.pinned_artifact(artifact, file_name) {
@@ -39,26 +37,24 @@ pub fn fetch(cache: &ArtifactCache, artifact: &Artifact, progress: Progress) -> 
         }
         progress.note(format!("{name}: copying {path}"));
         let mut file = std::fs::File::open(path).map_err(|e| ArtifactError::io("open", Path::new(path), e))?;
-        pin.store(cache, &mut file, file_name, |_| {}).map_err(|e| match e {
+        store_pinned(cache, pin, &mut file, file_name, |_| {}).map_err(|e| match e {
             ArtifactError::Mismatch { expected, actual, .. } => ArtifactError::Mismatch { file: path.to_string(), expected, actual },
             other => other,
         })
     }
 }
 
-/// What a fetched file is verified against.
-#[derive(Clone, Copy)]
-enum Pin<'a> {
-    Sha256(&'a str),
-    Sha512(&'a str),
-}
-
-impl Pin<'_> {
-    fn store(self, cache: &ArtifactCache, reader: &mut dyn std::io::Read, file_name: &str, on_progress: impl FnMut(u64)) -> Result<CachedFile, ArtifactError> {
-        match self {
-            Pin::Sha256(sum) => cache.store(reader, file_name, Some(sum), on_progress),
-            Pin::Sha512(sum) => cache.store_sha512(reader, file_name, sum, on_progress),
-        }
+/// Copy `reader` into the cache, verified against `pin`.
+fn store_pinned(
+    cache: &ArtifactCache,
+    pin: Pin,
+    reader: &mut dyn std::io::Read,
+    file_name: &str,
+    on_progress: impl FnMut(u64),
+) -> Result<CachedFile, ArtifactError> {
+    match pin {
+        Pin::Sha256(sum) => cache.store(reader, file_name, Some(sum), on_progress),
+        Pin::Sha512(sum) => cache.store_sha512(reader, file_name, sum, on_progress),
     }
 }
 
@@ -77,7 +73,7 @@ fn download(cache: &ArtifactCache, name: &str, url: &str, file_name: &str, pin: 
     progress.note(format!("{name}: downloading {file_name}{}", total.map(|t| format!(" ({:.1} MiB)", t as f64 / 1048576.0)).unwrap_or_default()));
     let bar = progress.bytes_bar(total, format!("{name}: {file_name}"));
     let mut reader = response.body_mut().with_config().limit(u64::MAX).reader();
-    let stored = pin.store(cache, &mut reader, file_name, |done| bar.set_position(done));
+    let stored = store_pinned(cache, pin, &mut reader, file_name, |done| bar.set_position(done));
     bar.finish_and_clear();
     let stored = stored.map_err(|e| match e {
         ArtifactError::Io { what, path, source } if source.kind() != std::io::ErrorKind::StorageFull => {

@@ -119,7 +119,7 @@ pub fn prepare_for_lab(cache: &ArtifactCache, provisioners: &Provisioners, lab_a
             continue; // a build input: its build says what it lacks
         }
         let Availability::Missing { why, fix } = state else { continue };
-        let fetchable = |a: &Artifact| a.obtain == Obtain::Fetch && (a.sha256.is_some() || a.sha512.is_some());
+        let fetchable = |a: &Artifact| a.obtain == Obtain::Fetch && a.pin().is_some();
         if fetchable(artifact) {
             progress.note(format!("{name}: fetching it now"));
             match obtain(cache, provisioners, lab_artifacts, name, false, progress) {

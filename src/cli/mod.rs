@@ -90,11 +90,14 @@ pub fn main() -> ExitCode {
 }
 
 /// Logs go to stderr through tracing, filtered by `RUST_LOG` (default: warnings only), so the
-/// user's output on stdout stays clean.
+/// user's output on stdout stays clean. Colour only when stderr is a terminal and `NO_COLOR` is
+/// unset: a log redirected to a file carries no escape codes.
 fn init_tracing() {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).try_init();
 }
 
 impl Context {

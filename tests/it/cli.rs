@@ -210,3 +210,14 @@ fn ssh_to_an_unreachable_node_exits_255() {
         .expect("run mlab");
     assert_eq!(out.status.code(), Some(255), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn logs_off_a_terminal_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = mlab().env("RUST_LOG", "mlab=trace").env_remove("NO_COLOR").args(["plan", "single-node", "--out"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("DEBUG") || log.contains("TRACE"), "the log is written to stderr: {log}");
+    assert!(!log.contains('\u{1b}'), "escape codes in a redirected log: {log:?}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("DEBUG"), "logs stay off stdout");
+}

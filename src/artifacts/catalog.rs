@@ -133,6 +133,14 @@ impl Catalog {
         let used_as_input: Vec<&String> = parsed.artifacts.values().flat_map(|e| &e.inputs).collect();
         for (name, entry) in &parsed.artifacts {
             let path = join_key("artifacts", name);
+            for p in crate::lab::fields::artifact_problems(name, entry) {
+                let at = Diagnostic::new(p.message);
+                let at = match p.field {
+                    Some(field) => at.at_value(&file, &join_key(&path, field)),
+                    None => at.at_key(&file, &path),
+                };
+                errors.push(at.help(p.help));
+            }
             if let Some(sum) = &entry.sha256 {
                 if !is_sha256(sum) {
                     errors.push(

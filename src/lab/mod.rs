@@ -4,6 +4,7 @@
 
 pub mod compose;
 pub mod diagnostic;
+pub mod fields;
 pub mod library;
 pub mod model;
 pub mod parse;

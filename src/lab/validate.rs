@@ -8,6 +8,7 @@ use ipnet::Ipv4Net;
 
 use super::compose::ComposedLab;
 use super::diagnostic::Diagnostics;
+use super::fields;
 use super::role::{BASE_SYSTEM_MIB, Role};
 use super::source::{join_index, join_key};
 
@@ -24,6 +25,25 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
             errors.push(
                 c.error_at("name", format!("lab name `{name}` is not usable as a host and network name"))
                     .help("use lowercase letters, digits and `-`, starting with a letter, at most 40 characters"),
+            );
+        }
+    }
+
+    if let Some(description) = &lab.description {
+        if let Err(why) = fields::one_line_text(description) {
+            errors.push(c.error_at("description", format!("the description {why}")).help("write one line of plain text; `mlab labs` shows it"));
+        }
+    }
+    if let Some(name) = &lab.box_name {
+        if let Err(e) = crate::boxes::validate_name(name) {
+            errors.push(c.error_at("box", e.to_string()).help("name a box from `mlab box list`, e.g. `debian-12`"));
+        }
+    }
+    if let Some(cluster) = lab.settings.mesos.as_ref().and_then(|m| m.cluster.as_ref()) {
+        if !fields::is_cluster_name(cluster) {
+            errors.push(
+                c.error_at("settings.mesos.cluster", format!("`{}` is not usable as a Mesos cluster name", cluster.escape_debug()))
+                    .help("use letters, digits, `.`, `_` and `-`, starting with a letter or digit, at most 63 characters"),
             );
         }
     }
@@ -202,9 +222,16 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         }
     }
 
-    // Artifacts declared in lab files must be pinned.
+    // Artifacts declared in lab files must be pinned, and their names and files plain.
     for (name, artifact) in &lab.artifacts {
         let path = join_key("artifacts", name);
+        for p in fields::artifact_problems(name, artifact) {
+            let diagnostic = match p.field {
+                Some(field) => c.error_at(&join_key(&path, field), p.message),
+                None => c.error_at_key(&path, p.message),
+            };
+            errors.push(diagnostic.help(p.help));
+        }
         match &artifact.sha256 {
             None => errors.push(
                 c.error_at_key(&path, format!("artifact `{name}` has no sha256 checksum"))

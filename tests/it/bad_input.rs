@@ -169,3 +169,30 @@ fn more_nodes_than_addresses() {
     let lab = "name: wide\nnetwork: {cidr: 10.20.0.0/16}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master]}\n  - {name: a, count: 99, roles: [mesos-agent], memory: 1G}\n  - {name: b, count: 99, roles: [mesos-agent], memory: 1G}\n  - {name: c, count: 99, roles: [mesos-agent], memory: 1G}\n";
     assert_error(&[("wide.yaml", lab)], &["wide.yaml:3:1", "298 nodes", "at most 250"]);
 }
+
+/// Values that land in root scripts, environment files and units in the guests.
+#[test]
+fn free_form_values_that_could_mean_more_than_their_text() {
+    const SUM: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+    let text = format!(
+        "nodes:\n{MASTER}settings:\n  mesos:\n    cluster: \"lab\\nLD_PRELOAD=/tmp/x.so\"\nartifacts:\n  ../../usr:\n    source: /srv/x.tgz\n    sha256: {SUM}\n  chronos:\n    source: \"/srv/chronos$(reboot).jar\"\n    sha256: {SUM}\n  kafka:\n    source: /srv/k.tgz\n    file: \"k .tgz\"\n    sha256: {SUM}\n"
+    );
+    assert_error(
+        &[("lab.yaml", &text)],
+        &[
+            "is not usable as a Mesos cluster name",
+            "lab.yaml:6:14 (field `settings.mesos.cluster`)",
+            "`../../usr` is not usable as an artifact name",
+            "lab.yaml:8:3 (field `artifacts.../../usr`)",
+            "the file name `chronos$(reboot).jar` taken from the source is not usable",
+            "lab.yaml:12:13 (field `artifacts.chronos.source`)",
+            "`k .tgz` is not usable as a file name",
+            "lab.yaml:16:11 (field `artifacts.kafka.file`)",
+        ],
+    );
+    assert_error(
+        &[("lab.yaml", &format!("description: \"one\\ttwo\"\nnodes:\n{MASTER}"))],
+        &["the description contains the control character", "lab.yaml:1:14"],
+    );
+    assert_error(&[("lab.yaml", &format!("box: ../boxes\nnodes:\n{MASTER}"))], &["invalid box name", "lab.yaml:1:6 (field `box`)"]);
+}

@@ -85,8 +85,15 @@ impl BoxStore {
             }
         };
 
-        let meta =
-            BoxMeta { name: name.to_string(), source: source.to_string(), sha256: disk_sha256, cmdline: None, packages: Vec::new(), created: now_rfc3339() };
+        let meta = BoxMeta {
+            name: name.to_string(),
+            source: source.to_string(),
+            sha256: disk_sha256,
+            cmdline: None,
+            packages: Vec::new(),
+            format: 0,
+            created: now_rfc3339(),
+        };
         write_meta(&assembled, &meta)?;
         let image = self.install(name, &assembled)?;
         info!(name, source, "box added");

@@ -32,8 +32,10 @@ struct UserData<'a> {
     ssh_deletekeys: bool,
     ssh_genkeytypes: Vec<String>,
     ssh_keys: SshKeys,
-    /// argv lists, not shell strings: values are passed as arguments, never spliced into code.
-    runcmd: Vec<Vec<String>>,
+    /// Commands of the init stage (every boot, before sshd starts): the later stages, where
+    /// `runcmd` runs, are masked in mlab's boxes. argv lists, not shell strings: values are
+    /// passed as arguments, never spliced into code.
+    bootcmd: Vec<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -104,7 +106,7 @@ pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
         ssh_deletekeys: true,
         ssh_genkeytypes: Vec::new(),
         ssh_keys: SshKeys { ed25519_private: cfg.host_key.private_openssh()?, ed25519_public: cfg.host_key.public_openssh()? },
-        runcmd: resolv_conf_command(cfg).into_iter().collect(),
+        bootcmd: resolv_conf_command(cfg).into_iter().collect(),
     };
     Ok(format!("#cloud-config\n{}", to_yaml("user-data", &user_data)?))
 }

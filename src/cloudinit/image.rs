@@ -93,10 +93,10 @@ mod tests {
         assert_eq!(doc["fqdn"].as_str(), Some("master1.demo.test"));
         assert_eq!(doc["ssh_pwauth"].as_bool(), Some(false));
         assert_eq!(doc["locale"].as_bool(), Some(false));
-        let runcmd = &doc["runcmd"][0];
-        assert_eq!(runcmd[0].as_str(), Some("sh"));
-        assert_eq!(runcmd[4].as_str(), Some("192.168.124.1"), "nameserver passed as an argument");
-        assert_eq!(runcmd[5].as_str(), Some("demo.test"));
+        let bootcmd = &doc["bootcmd"][0];
+        assert_eq!(bootcmd[0].as_str(), Some("sh"));
+        assert_eq!(bootcmd[4].as_str(), Some("192.168.124.1"), "nameserver passed as an argument");
+        assert_eq!(bootcmd[5].as_str(), Some("demo.test"));
         let user = &doc["users"][0];
         assert_eq!(user["name"].as_str(), Some("mlab"));
         assert_eq!(user["sudo"].as_str(), Some("ALL=(ALL) NOPASSWD:ALL"));

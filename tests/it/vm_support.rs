@@ -25,10 +25,10 @@ pub fn test_box_store() -> BoxStore {
 pub fn test_box() -> BoxImage {
     let store = test_box_store();
     if let Ok(image) = store.get(TEST_BOX) {
-        if TEST_BOX_PACKAGES.iter().all(|p| image.meta.packages.iter().any(|q| q == p)) {
+        if image.meta.format == mlab::boxes::BOX_FORMAT && TEST_BOX_PACKAGES.iter().all(|p| image.meta.packages.iter().any(|q| q == p)) {
             return image;
         }
-        // Cached from an older package list: rebuild.
+        // Cached from an older package list or box format: rebuild.
         store.remove(TEST_BOX).unwrap_or_else(|e| panic!("removing the outdated test box: {e}"));
     }
     let started = Instant::now();

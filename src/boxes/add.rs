@@ -91,7 +91,7 @@ impl BoxStore {
             sha256: disk_sha256,
             cmdline: None,
             packages: Vec::new(),
-            format: 0,
+            guest_setup: 0,
             created: now_rfc3339(),
         };
         write_meta(&assembled, &meta)?;

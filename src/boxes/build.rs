@@ -107,10 +107,10 @@ const OFF_AT_BOOT: &[&str] = &["zookeeper.service", "docker.service", "docker.so
 /// provisioning when it answers SSH.
 const MASKED: &[&str] = &["cloud-config.service", "cloud-final.service"];
 
-/// What `configure_guest` makes of a box, recorded as `BoxMeta::format`: 2 masks cloud-init's
+/// What `configure_guest` makes of a box, recorded as `BoxMeta::guest_setup`: 2 masks cloud-init's
 /// later stages and starts no lab service at boot. Older boxes still work (provisioning then
 /// waits for cloud-init to finish).
-pub const BOX_FORMAT: u32 = 2;
+pub const GUEST_SETUP: u32 = 2;
 
 pub const DEFAULT_SUITE: &str = "bookworm";
 pub const DEFAULT_SIZE: u64 = 3 << 30;
@@ -210,7 +210,7 @@ impl BoxStore {
             sha256: sha256_file(&disk).map_err(BoxError::io("cannot read", &disk))?,
             cmdline: Some(DIRECT_BOOT_CMDLINE.to_string()),
             packages: options.packages.clone(),
-            format: BOX_FORMAT,
+            guest_setup: GUEST_SETUP,
             created: now_rfc3339(),
         };
         write_meta(&assembled, &meta)?;

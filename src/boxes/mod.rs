@@ -22,7 +22,7 @@ mod tests;
 pub(crate) mod tools;
 
 pub use add::Source;
-pub use build::{BASE_PACKAGES, BOX_FORMAT, BuildOptions, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE, LAB_PACKAGES, apt_mirror};
+pub use build::{BASE_PACKAGES, BuildOptions, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE, GUEST_SETUP, LAB_PACKAGES, apt_mirror};
 pub use digest::{copy_hashing, parse_sha256, sha256_file, sha512_file};
 pub use error::{BoxError, Result};
 pub use progress::Progress;
@@ -45,10 +45,10 @@ pub struct BoxMeta {
     /// Debian packages baked into the box (beyond the base set).
     #[serde(default)]
     pub packages: Vec<String>,
-    /// What `mlab box build` made of the guest ([`BOX_FORMAT`]); 0 for boxes added from an
+    /// What `mlab box build` made of the guest ([`GUEST_SETUP`]); 0 for boxes added from an
     /// image or built by an older mlab.
     #[serde(default)]
-    pub format: u32,
+    pub guest_setup: u32,
     /// RFC 3339 creation time.
     pub created: String,
 }

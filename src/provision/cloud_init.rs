@@ -1,7 +1,7 @@
 //! Waiting for cloud-init before the first step, on boxes that still run its later stages:
 //! they restart sshd and write files that provisioning must not race with.
 //!
-//! Boxes `mlab box build` makes now mask those stages (`boxes::BOX_FORMAT` 2): everything a
+//! Boxes `mlab box build` makes now mask those stages (`boxes::GUEST_SETUP` 2): everything a
 //! seed asks for (users, keys, host name, network, disk growth, `bootcmd`) happens in the
 //! init stages, and the guest serves our pinned host key only after they wrote it, so a node
 //! that answered SSH is ready and nothing is waited for. The check runs in the guest, so a box

@@ -30,7 +30,6 @@ pub fn environment(provisioners: &Provisioners) -> Result<Environment<'static>, 
             .map(|text| text.map(|t| t.into_owned()))
             .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::TemplateNotFound, format!("cannot load `{name}`: {e}")))
     });
-    // `shell_quote`: single-quote a value for POSIX sh.
-    env.add_filter("shell_quote", |value: String| format!("'{}'", value.replace('\'', r"'\''")));
+    super::filters::register(&mut env);
     Ok(env)
 }

@@ -14,6 +14,7 @@
 
 mod context;
 mod engine;
+pub mod filters;
 pub mod manifest;
 mod provisioners;
 

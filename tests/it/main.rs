@@ -17,6 +17,7 @@ mod cli;
 mod cli_doctor;
 mod properties;
 mod render_behaviour;
+mod render_hostile;
 mod render_snapshots;
 mod render_tools;
 mod resolve;

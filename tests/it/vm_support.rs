@@ -25,7 +25,7 @@ pub fn test_box_store() -> BoxStore {
 pub fn test_box() -> BoxImage {
     let store = test_box_store();
     if let Ok(image) = store.get(TEST_BOX) {
-        if image.meta.format == mlab::boxes::BOX_FORMAT && TEST_BOX_PACKAGES.iter().all(|p| image.meta.packages.iter().any(|q| q == p)) {
+        if image.meta.guest_setup == mlab::boxes::GUEST_SETUP && TEST_BOX_PACKAGES.iter().all(|p| image.meta.packages.iter().any(|q| q == p)) {
             return image;
         }
         // Cached from an older package list or box format: rebuild.

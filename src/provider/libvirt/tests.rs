@@ -36,7 +36,7 @@ fn fake_box(dir: &Path, with_kernel: bool) -> BoxImage {
             sha256: String::new(),
             cmdline: with_kernel.then(|| "root=/dev/vda rw console=ttyS0".to_string()),
             packages: Vec::new(),
-            format: 0,
+            guest_setup: 0,
             created: "2026-01-01T00:00:00Z".into(),
         },
         dir: dir.to_path_buf(),

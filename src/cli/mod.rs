@@ -4,9 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 pub mod commands;
+mod complete;
 pub mod lab_args;
 mod output;
 
@@ -45,6 +46,8 @@ pub enum Command {
     Box(commands::boxes::Args),
     Artifact(commands::artifact::Args),
     Doctor(commands::doctor::Args),
+    Completions(commands::completions::Args),
+    Man(commands::man::Args),
 }
 
 /// Settings every command may need.
@@ -60,6 +63,8 @@ pub fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // At a Tab the completion script runs `COMPLETE=SHELL mlab -- WORDS`: answer and exit.
+    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     init_tracing();
     let cli = Cli::parse();
     let ctx = Context { provisioners: cli.provisioners, library: mlab::lab::LabLibrary::from_env() };
@@ -82,6 +87,8 @@ pub fn main() -> ExitCode {
         Command::Box(args) => commands::boxes::run(&ctx, args),
         Command::Artifact(args) => commands::artifact::run(&ctx, args),
         Command::Doctor(args) => commands::doctor::run(&ctx, args),
+        Command::Completions(args) => commands::completions::run(&ctx, args),
+        Command::Man(args) => commands::man::run(&ctx, args),
     };
     match result {
         Ok(code) => code,

@@ -221,3 +221,56 @@ fn logs_off_a_terminal_carry_no_colour_codes() {
     assert!(!log.contains('\u{1b}'), "escape codes in a redirected log: {log:?}");
     assert!(!String::from_utf8_lossy(&out.stdout).contains("DEBUG"), "logs stay off stdout");
 }
+
+/// What bash completes for `words` (the last one being typed), through the script
+/// `mlab completions bash` prints, as a user's shell would run it.
+fn bash_completes(home: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let script = stdout(&["completions", "bash"]);
+    let words_list = words.iter().map(|w| format!("'{w}'")).collect::<Vec<_>>().join(" ");
+    let program = format!(
+        "{script}\nCOMP_WORDS=({words_list}); COMP_CWORD={}; COMP_TYPE=9\n_clap_complete_mlab mlab '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        words.len() - 1,
+        words[words.len() - 1],
+        words[words.len() - 2]
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(program)
+        .env("MLAB_HOME", home)
+        .env("MLAB_LABS_DIR", home.join("no-user-labs"))
+        .env_remove("MLAB_LAB")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn shell_completion_offers_labs_and_the_nodes_of_the_lab_on_this_host() {
+    let home = tempfile::tempdir().unwrap();
+    assert_eq!(bash_completes(home.path(), &["mlab", "up", "sp"]), ["spark-lab"]);
+    assert!(bash_completes(home.path(), &["mlab", "ss"]).contains(&"ssh".to_string()));
+    let nothing = bash_completes(home.path(), &["mlab", "ssh", ""]);
+    assert!(nothing.iter().all(|w| w.starts_with("--")), "no lab on this host, no nodes: {nothing:?}");
+    // A lab instance made from the built-in single-node lab: its one node is `mesos`.
+    let dir = home.path().join("labs/monday");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("state.json"), r#"{"source": "single-node", "provider": "libvirt", "uri": "test:///default", "created_at": 0}"#).unwrap();
+    assert_eq!(bash_completes(home.path(), &["mlab", "ssh", "m"]), ["mesos"]);
+    assert!(bash_completes(home.path(), &["mlab", "ssh", ""]).contains(&"mesos".to_string()));
+    assert_eq!(bash_completes(home.path(), &["mlab", "status", "--lab", "mo"]), ["monday"]);
+}
+
+#[test]
+fn manual_pages_cover_every_command() {
+    let page = stdout(&["man"]);
+    assert!(page.starts_with(".ie") || page.contains(".TH mlab 1"), "{}", &page[..200.min(page.len())]);
+    assert!(page.contains("add\\-agent"), "the page lists the commands");
+    let dir = tempfile::tempdir().unwrap();
+    let out = mlab().args(["man", "--dir"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for page in ["mlab.1", "mlab-up.1", "mlab-ssh.1", "mlab-artifact-build.1"] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(text.contains(".TH"), "{page} is a manual page");
+    }
+}

@@ -12,7 +12,7 @@ use crate::cli::{Context, Failure, print_json, table};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The lab to check for (its box, memory and disks): a name or a path to a lab file
-    #[arg(long = "lab-file", value_name = "LAB", default_value = "mini-cluster")]
+    #[arg(long = "lab-file", value_name = "LAB", default_value = "mini-cluster", add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::lab_names))]
     pub lab: String,
     /// Print JSON
     #[arg(long)]

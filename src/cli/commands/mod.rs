@@ -3,11 +3,13 @@
 pub mod add_agent;
 pub mod artifact;
 pub mod boxes;
+pub mod completions;
 pub mod destroy;
 pub mod doctor;
 pub mod halt;
 pub mod labs;
 pub mod list;
+pub mod man;
 pub mod plan;
 pub mod provision;
 pub mod remove_agent;

@@ -11,6 +11,7 @@ use crate::cli::{Context, Failure};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A lab name or a path to a lab file
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::lab_names))]
     pub lab: String,
     /// Where to write the files: DIR/<node>/<guest path>, plus DIR/plan.json
     #[arg(long, value_name = "DIR")]

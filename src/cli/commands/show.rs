@@ -8,6 +8,7 @@ use crate::cli::{Context, Failure, print_json, table};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// A lab name (see `mlab labs`) or a path to a lab file
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::lab_names))]
     pub lab: String,
     /// Print the whole resolved plan as JSON
     #[arg(long)]

@@ -14,6 +14,7 @@ use crate::cli::{Context, Failure, print_json, table};
 pub struct Args {
     /// A lab name (see `mlab labs`) or a path to a lab file
     #[arg(default_value = "mini-cluster")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::lab_names))]
     pub lab: String,
     /// Name of this lab instance on the host (default: the lab's name)
     #[arg(long)]

@@ -9,6 +9,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 pub mod commands;
 mod complete;
 pub mod lab_args;
+mod netns;
 mod output;
 
 pub use output::{Failure, confirm, print_json, table};
@@ -66,6 +67,10 @@ pub fn main() -> ExitCode {
     // At a Tab the completion script runs `COMPLETE=SHELL mlab -- WORDS`: answer and exit.
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
     init_tracing();
+    if let Err(why) = netns::join_from_env() {
+        eprintln!("error: {why}");
+        return ExitCode::FAILURE;
+    }
     let cli = Cli::parse();
     let ctx = Context { provisioners: cli.provisioners, library: mlab::lab::LabLibrary::from_env() };
     let result = match cli.command {

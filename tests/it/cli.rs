@@ -274,3 +274,14 @@ fn manual_pages_cover_every_command() {
         assert!(text.contains(".TH"), "{page} is a manual page");
     }
 }
+
+#[test]
+fn a_network_namespace_that_is_not_there_is_named_not_ignored() {
+    let out = mlab().env("MLAB_NETNS", "mlab-test-no-such-namespace").args(["labs"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/run/netns/mlab-test-no-such-namespace") && stderr.contains("scripts/mlab-netns"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing runs outside the namespace it was asked for");
+    let out = mlab().env("MLAB_NETNS", "../etc").args(["labs"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a namespace name"));
+}

@@ -27,7 +27,7 @@ pub fn check_libvirt(uri: &str) -> Check {
         Err(e) => Check::fail(
             "libvirt",
             format!("cannot connect to {uri}: {e}"),
-            "start libvirtd in mlab's network namespace by running mlab as `scripts/mlab-netns -- mlab ...` (as root); install it first with `scripts/host-setup.sh`",
+            "run mlab through `scripts/mlab ...` (as root; `scripts/up` links it as /usr/local/bin/mlab), which starts libvirtd in mlab's network namespace; install it first with `scripts/host-setup.sh`",
         ),
     }
 }
@@ -171,7 +171,8 @@ pub fn check_home_access(home: &Path, uri: &str) -> Check {
 /// Reading /proc/1/ns/net can be refused (containers, missing capabilities): then a named
 /// namespace is taken as ours, since `ip netns add` makes new ones.
 pub fn assess_netns(own: Option<&str>, host: Option<&str>, name: Option<&str>) -> Check {
-    const FIX: &str = "run mlab as `scripts/mlab-netns -- mlab ...` (as root), which keeps lab networks inside mlab's namespace";
+    const FIX: &str =
+        "run mlab through `scripts/mlab ...` (as root; `scripts/up` links it as /usr/local/bin/mlab), which keeps lab networks inside mlab's namespace";
     let which = |own: &str| name.map(|n| format!("`{n}`")).unwrap_or_else(|| own.to_string());
     match (own, host, name) {
         (Some(own), Some(host), _) if own == host => Check::warn("netns", "in the host's network namespace: guests' traffic would not be contained", FIX),
@@ -281,6 +282,6 @@ mod tests {
         assert_eq!(check_libvirt("test:///default").status, Status::Ok);
         let bad = check_libvirt("qemu+unix:///system?socket=/nonexistent/mlab-sock");
         assert_eq!(bad.status, Status::Fail);
-        assert!(bad.fix.as_deref().unwrap_or_default().contains("scripts/mlab-netns"));
+        assert!(bad.fix.as_deref().unwrap_or_default().contains("scripts/mlab "));
     }
 }

@@ -24,6 +24,23 @@ impl Default for UploadOptions {
     }
 }
 
+/// Bytes per SFTP write: what OpenSSH's sftp-server accepts (it announces its limits, which
+/// russh-sftp honours if lower).
+const SFTP_WRITE_LEN: u32 = 255 * 1024;
+
+/// Large writes, many in flight: an upload is bound by round trips otherwise. Under emulation a
+/// guest answers each write late, and 8 KiB writes (tokio's copy buffer) moved about 2.5 MB/s;
+/// the SSH channel's window still bounds what is in flight.
+fn sftp_config() -> russh_sftp::client::Config {
+    russh_sftp::client::Config {
+        max_write_packet_len: SFTP_WRITE_LEN + 1024,
+        max_concurrent_writes: 32,
+        // A write of 255 KiB to a busy emulated guest can take longer than the default 10 s.
+        request_timeout_secs: 120,
+        ..russh_sftp::client::Config::default()
+    }
+}
+
 impl Session {
     /// Write `data` to `remote_path` on the node, replacing any existing file.
     pub async fn upload_bytes(&self, data: &[u8], remote_path: &str, options: UploadOptions) -> Result<()> {
@@ -51,7 +68,9 @@ impl Session {
             .await
             .map_err(|e| sftp_error("creating", e))?;
         let io_error = |e: std::io::Error| sftp_error("writing", russh_sftp::client::error::Error::IO(e.to_string()));
-        tokio::io::copy(&mut source, &mut file).await.map_err(io_error)?;
+        // Big reads, so each SFTP write carries as much as the server takes.
+        let mut source = tokio::io::BufReader::with_capacity(SFTP_WRITE_LEN as usize * 4, &mut source);
+        tokio::io::copy_buf(&mut source, &mut file).await.map_err(io_error)?;
         file.flush().await.map_err(io_error)?;
         // The create mode went through the remote umask and is ignored for existing files.
         file.set_metadata(permissions).await.map_err(|e| sftp_error("setting the mode of", e))?;
@@ -63,7 +82,7 @@ impl Session {
     async fn open_sftp(&self, remote_path: &str) -> Result<SftpSession> {
         let channel = self.handle.channel_open_session().await.map_err(|e| self.protocol_error("opening a channel for SFTP", e))?;
         channel.request_subsystem(true, "sftp").await.map_err(|e| self.protocol_error("starting the SFTP subsystem", e))?;
-        SftpSession::new(channel.into_stream()).await.map_err(|source| SshError::Sftp {
+        SftpSession::new_with_config(channel.into_stream(), sftp_config()).await.map_err(|source| SshError::Sftp {
             node: self.node.clone(),
             action: "starting SFTP to upload",
             remote_path: remote_path.to_owned(),

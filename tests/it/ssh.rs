@@ -95,6 +95,14 @@ async fn upload_creates_parents_sets_mode_and_reads_back() {
     let out = session.exec_capture(&format!("stat -c %a {remote} && cat {remote}")).await.expect("exec");
     assert_eq!(out.stdout_text(), "600\nsecond version\n");
 
+    // A file of many SFTP writes (they are pipelined) arrives whole and in order.
+    let big: Vec<u8> = (0..5_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let big_local = sshd.path("big.bin");
+    std::fs::write(&big_local, &big).expect("write big");
+    let big_remote = sshd.path("remote/big.bin");
+    session.upload_file(&big_local, big_remote.to_str().expect("utf8"), UploadOptions::default()).await.expect("upload big");
+    assert!(std::fs::read(&big_remote).expect("read back") == big, "the uploaded bytes differ");
+
     // Without create_parents a missing directory is an error naming the path.
     let missing = sshd.path("nowhere/file");
     let err = session.upload_bytes(b"x", missing.to_str().expect("utf8"), UploadOptions::default()).await.expect_err("parent missing");

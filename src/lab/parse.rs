@@ -112,7 +112,57 @@ fn from_serde_message(file: &SourceFile, path: &str, message: &str) -> Diagnosti
         let field = rest.split('`').next().unwrap_or(rest);
         return Diagnostic::new(format!("missing field `{field}`")).at_value(file, path).help(format!("add `{field}:` here"));
     }
+    if let Some((found, expected)) = parse_invalid_type(&message) {
+        return Diagnostic::new(format!("`{}` must be {}, not {}", last_segment(path), expected_in_words(&expected), found_in_words(&found)))
+            .at_value(file, path)
+            .help("see `mlab schema` for every field, or the README's lab file example");
+    }
     Diagnostic::new(format!("invalid `{}`: {message}", last_segment(path))).at_value(file, path)
+}
+
+/// serde's "invalid type: integer `5`, expected struct NetworkSection" as (found, expected).
+fn parse_invalid_type(message: &str) -> Option<(String, String)> {
+    let rest = message.strip_prefix("invalid type: ")?;
+    let (found, expected) = rest.split_once(", expected ")?;
+    Some((found.to_string(), expected.to_string()))
+}
+
+/// What serde expected, as the lab format's user knows it: a struct is a mapping with the
+/// fields its JSON Schema lists, an integer type a whole number, and so on.
+fn expected_in_words(expected: &str) -> String {
+    if let Some(name) = expected.strip_prefix("struct ") {
+        let schema = super::json_schema();
+        let fields: Vec<String> = schema
+            .get("$defs")
+            .and_then(|d| d.get(name))
+            .and_then(|d| d.get("properties"))
+            .and_then(|p| p.as_object())
+            .map(|props| props.keys().cloned().collect())
+            .unwrap_or_default();
+        return if fields.is_empty() { "a mapping".into() } else { format!("a mapping with fields {}", fields.join(", ")) };
+    }
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i32" | "i64" => "a whole number".into(),
+        "f32" | "f64" => "a number".into(),
+        "a string" => "text".into(),
+        "a boolean" => "true or false".into(),
+        "a sequence" => "a list".into(),
+        "a map" | "map" => "a mapping".into(),
+        other => other.into(),
+    }
+}
+
+/// What the file had instead, in the same words.
+fn found_in_words(found: &str) -> String {
+    let replaced = [("integer ", "the number "), ("floating point ", "the number "), ("string ", "the text "), ("boolean ", "")]
+        .iter()
+        .find_map(|(serde, words)| found.strip_prefix(serde).map(|v| format!("{words}{v}")));
+    replaced.unwrap_or_else(|| match found {
+        "sequence" => "a list".into(),
+        "map" => "a mapping".into(),
+        "unit value" => "an empty value".into(),
+        other => other.into(),
+    })
 }
 
 /// A field that the format does not have, with a suggestion.
@@ -148,6 +198,15 @@ fn strip_location(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn type_errors_speak_the_format_not_rust() {
+        let file = super::SourceFile::parse("lab.yaml".into(), None, "network: 5\nnodes:\n  - name: a\n    cpus: many\n".into()).unwrap();
+        let err = super::parse_lab_file(&file).unwrap_err().to_string();
+        assert!(err.contains("`network` must be a mapping with fields cidr, domain, mode, not the number `5`"), "{err}");
+        assert!(err.contains("`cpus` must be a whole number, not the text \"many\""), "{err}");
+        assert!(!err.contains("struct") && !err.contains("u32"), "{err}");
+    }
+
     use super::*;
 
     fn parse(text: &str) -> Result<LabFile, Diagnostics> {
@@ -178,7 +237,7 @@ mod tests {
     #[test]
     fn type_errors_name_the_field() {
         let text = parse("nodes:\n  - name: a\n    cpus: many\n").unwrap_err().to_string();
-        assert!(text.contains("invalid `cpus`"), "{text}");
+        assert!(text.contains("`cpus` must be a whole number"), "{text}");
         assert!(text.contains("lab.yaml:3:11"), "{text}");
     }
 }

@@ -40,7 +40,7 @@ impl SourceFile {
         let mut builder = SpanBuilder::default();
         let mut parser = Parser::new_from_str(&text);
         let mut file = SourceFile { display, path, text: String::new(), spans: HashMap::new() };
-        if let Err(err) = parser.load(&mut builder, false) {
+        if let Err(err) = parser.load(&mut builder, true) {
             // Markers are 1-based lines and 0-based columns.
             let pos = Pos { line: err.marker().line(), col: err.marker().col() + 1 };
             file.text = text;
@@ -49,6 +49,18 @@ impl SourceFile {
                 .help("fix the YAML syntax at this place (indentation, a missing `:` or an unclosed quote or bracket)"));
         }
         file.text = text;
+        if let Some(pos) = builder.second_document {
+            return Err(Diagnostic::new("the file holds more than one YAML document")
+                .at(&file, pos)
+                .help("a lab file is one document: remove this `---` and what follows, or move it into a file of its own"));
+        }
+        if let Some((path, pos)) = builder.duplicate {
+            let first = builder.spans.get(&path).map(|s| s.key.unwrap_or(s.value).line);
+            let also = first.map(|l| format!(" (first on line {l})")).unwrap_or_default();
+            let mut d = Diagnostic::new(format!("`{path}` is given twice{also}")).at(&file, pos);
+            d.field = Some(path);
+            return Err(d.help("keep one of them; YAML does not merge repeated keys"));
+        }
         file.spans = builder.spans;
         Ok(file)
     }
@@ -92,7 +104,7 @@ pub fn join_index(parent: &str, index: usize) -> String {
 }
 
 enum Frame {
-    Mapping { path: String, key: Option<String> },
+    Mapping { path: String, key: Option<String>, seen: Vec<String> },
     Sequence { path: String, index: usize },
 }
 
@@ -101,6 +113,11 @@ struct SpanBuilder {
     stack: Vec<Frame>,
     spans: HashMap<String, Span>,
     pending_key_pos: Option<Pos>,
+    /// The first key given twice in one mapping: its path and where it is repeated.
+    duplicate: Option<(String, Pos)>,
+    documents: usize,
+    /// Where a second YAML document starts.
+    second_document: Option<Pos>,
 }
 
 impl SpanBuilder {
@@ -109,7 +126,7 @@ impl SpanBuilder {
         match self.stack.last() {
             None => Some(String::new()),
             Some(Frame::Mapping { key: None, .. }) => None,
-            Some(Frame::Mapping { path, key: Some(k) }) => Some(join_key(path, k)),
+            Some(Frame::Mapping { path, key: Some(k), .. }) => Some(join_key(path, k)),
             Some(Frame::Sequence { path, index }) => Some(join_index(path, *index)),
         }
     }
@@ -135,7 +152,14 @@ impl MarkedEventReceiver for SpanBuilder {
         match event {
             Event::Scalar(text, ..) => match self.next_value_path() {
                 None => {
-                    if let Some(Frame::Mapping { key, .. }) = self.stack.last_mut() {
+                    if let Some(Frame::Mapping { key, seen, path }) = self.stack.last_mut() {
+                        if seen.contains(&text) {
+                            if self.duplicate.is_none() {
+                                self.duplicate = Some((join_key(path, &text), pos));
+                            }
+                        } else {
+                            seen.push(text.clone());
+                        }
                         *key = Some(text);
                     }
                     self.pending_key_pos = Some(pos);
@@ -158,11 +182,21 @@ impl MarkedEventReceiver for SpanBuilder {
                 // A collection used as a mapping key is legal YAML but never a lab field.
                 let path = self.next_value_path().unwrap_or_else(|| "<complex key>".into());
                 self.record(&path, pos);
-                self.stack.push(if matches!(event, Event::MappingStart(..)) { Frame::Mapping { path, key: None } } else { Frame::Sequence { path, index: 0 } });
+                self.stack.push(if matches!(event, Event::MappingStart(..)) {
+                    Frame::Mapping { path, key: None, seen: Vec::new() }
+                } else {
+                    Frame::Sequence { path, index: 0 }
+                });
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
                 self.value_done();
+            }
+            Event::DocumentStart => {
+                self.documents += 1;
+                if self.documents == 2 {
+                    self.second_document = Some(pos);
+                }
             }
             _ => {}
         }
@@ -183,6 +217,26 @@ mod tests {
         assert_eq!(f.key_pos("nodes[0].memory"), Some(Pos { line: 6, col: 5 }));
         assert_eq!(f.value_pos("nodes[1].cpus").map(|p| p.line), Some(7));
         assert_eq!(f.nearest_value_pos("nodes[1].cpus.deeper").map(|p| p.line), Some(7));
+    }
+
+    #[test]
+    fn a_repeated_key_is_reported_where_it_repeats() {
+        let text = "nodes:\n  - name: a\nnetwork:\n  cidr: 10.0.0.0/24\nnetwork:\n  cidr: 10.1.0.0/24\n";
+        let err = SourceFile::parse("t.yaml".into(), None, text.into()).unwrap_err();
+        assert_eq!(err.pos, Some(Pos { line: 5, col: 1 }), "{err}");
+        assert!(err.message.contains("`network` is given twice (first on line 3)"), "{err}");
+        let nested = SourceFile::parse("t.yaml".into(), None, "nodes:\n  - name: a\n    cpus: 1\n    cpus: 2\n".into()).unwrap_err();
+        assert_eq!(nested.pos.map(|p| p.line), Some(4));
+        assert_eq!(nested.field.as_deref(), Some("nodes[0].cpus"));
+        // The same key in two different mappings is fine.
+        assert!(SourceFile::parse("t.yaml".into(), None, "nodes:\n  - name: a\n  - name: b\n".into()).is_ok());
+    }
+
+    #[test]
+    fn a_second_document_is_reported_at_its_start() {
+        let err = SourceFile::parse("t.yaml".into(), None, "nodes: []\n---\nnodes: []\n".into()).unwrap_err();
+        assert_eq!(err.pos.map(|p| p.line), Some(2), "{err}");
+        assert!(SourceFile::parse("t.yaml".into(), None, "---\nnodes: []\n".into()).is_ok(), "one document with a leading ---");
     }
 
     #[test]

@@ -52,9 +52,9 @@ impl LabArgs {
     }
 }
 
-/// Progress lines on a terminal's stderr, none for `--json`.
+/// Progress on stderr; none for `--json` or `--quiet`.
 pub fn progress_for(json: bool) -> NodeProgress {
-    if json { NodeProgress::hidden() } else { NodeProgress::stderr() }
+    if json || super::output::quiet() { NodeProgress::hidden() } else { NodeProgress::stderr() }
 }
 
 /// Lab-file diagnostics keep their own formatting; everything else is a plain error.

@@ -22,6 +22,18 @@ pub struct Cli {
     #[arg(long, global = true, env = "MLAB_PROVISIONERS", value_name = "DIR")]
     pub provisioners: Option<PathBuf>,
 
+    /// Colour in messages: auto (on a terminal, unless NO_COLOR is set), always or never
+    #[arg(long, global = true, value_enum, default_value_t = output::ColorChoice::Auto, value_name = "WHEN")]
+    pub color: output::ColorChoice,
+
+    /// Print only results and errors: no progress lines or notices
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// More log detail on stderr: -v debug, -vv trace (RUST_LOG, when set, decides instead)
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -66,12 +78,12 @@ pub fn main() -> ExitCode {
     }
     // At a Tab the completion script runs `COMPLETE=SHELL mlab -- WORDS`: answer and exit.
     clap_complete::CompleteEnv::with_factory(Cli::command).complete();
-    init_tracing();
-    if let Err(why) = netns::join_from_env() {
-        eprintln!("error: {why}");
-        return ExitCode::FAILURE;
-    }
     let cli = Cli::parse();
+    output::configure(cli.color, cli.quiet);
+    init_tracing(cli.verbose);
+    if let Err(why) = netns::join_from_env() {
+        return output::report(Failure::Other(anyhow::anyhow!(why)));
+    }
     let ctx = Context { provisioners: cli.provisioners, library: mlab::lab::LabLibrary::from_env() };
     let result = match cli.command {
         Command::Labs(args) => commands::labs::run(&ctx, args),
@@ -101,14 +113,18 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr through tracing, filtered by `RUST_LOG` (default: warnings only), so the
-/// user's output on stdout stays clean. Colour only when stderr is a terminal and `NO_COLOR` is
-/// unset: a log redirected to a file carries no escape codes.
-fn init_tracing() {
-    use std::io::IsTerminal;
+/// Logs go to stderr through tracing, filtered by `RUST_LOG` (default: warnings only, `-v`
+/// debug, `-vv` trace), so the user's output on stdout stays clean. Colour as `--color` says:
+/// a log redirected to a file carries no escape codes.
+fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
-    let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let level = match verbose {
+        0 => "warn",
+        1 => "mlab=debug,warn",
+        _ => "mlab=trace,debug",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let ansi = output::stderr_styled();
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).with_target(false).try_init();
 }
 

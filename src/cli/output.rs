@@ -1,8 +1,56 @@
 //! How the CLI prints results and failures.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use mlab::lab::Diagnostics;
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+struct OutputSettings {
+    stderr_styled: bool,
+    quiet: bool,
+}
+
+static SETTINGS: OnceLock<OutputSettings> = OnceLock::new();
+
+/// Decide once, from the global options, how messages look.
+pub fn configure(color: ColorChoice, quiet: bool) {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let stderr_styled = match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stderr().is_terminal() && !no_color,
+    };
+    let _ = SETTINGS.set(OutputSettings { stderr_styled, quiet });
+}
+
+/// Whether what goes to stderr is coloured.
+pub fn stderr_styled() -> bool {
+    SETTINGS.get().is_some_and(|s| s.stderr_styled)
+}
+
+/// `--quiet`: no progress lines or notices.
+pub fn quiet() -> bool {
+    SETTINGS.get().is_some_and(|s| s.quiet)
+}
+
+/// `error:` in bold red when stderr is styled.
+pub fn error_label() -> String {
+    if stderr_styled() {
+        let style = anstyle::Style::new().bold().fg_color(Some(anstyle::AnsiColor::Red.into()));
+        format!("{style}error{style:#}:")
+    } else {
+        "error:".to_string()
+    }
+}
 
 /// A command failure: either lab-file diagnostics (already formatted with locations) or any
 /// other error, printed as `error: ...` with its causes.
@@ -35,11 +83,11 @@ impl From<std::io::Error> for Failure {
 pub fn report(failure: Failure) -> ExitCode {
     match failure {
         Failure::Lab(d) => {
-            eprintln!("{d}");
+            eprintln!("{}", d.render(stderr_styled()));
             ExitCode::from(2)
         }
         Failure::Other(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{} {e}", error_label());
             for cause in e.chain().skip(1) {
                 eprintln!("  caused by: {cause}");
             }

@@ -1,16 +1,19 @@
-//! Errors about a lab file that quote the file at the right line, in the style of rustc, cargo
-//! and just:
+//! Errors about a lab file that quote the file at the right line, rendered by annotate-snippets
+//! (the renderer of rustc's messages):
 //!
 //! ```text
 //! error: node `master1` has 512 MiB of memory, below the 1536 MiB its roles need
-//!   --> my-lab.yaml:14:13 (nodes[0].memory)
+//!   --> my-lab.yaml:14:13
 //!    |
 //! 14 |     memory: 512
-//!    |             ^^^
+//!    |             ^^^ field `nodes[0].memory`
+//!    |
 //!    = help: set `memory: 1536` or more
 //! ```
 
 use std::fmt;
+
+use annotate_snippets::{AnnotationKind, Level, Origin, Renderer, Snippet};
 
 use super::source::{Pos, SourceFile};
 
@@ -70,39 +73,51 @@ impl Diagnostic {
     }
 }
 
+impl Diagnostic {
+    /// The diagnostic as text, rendered by annotate-snippets (the renderer of rustc's
+    /// messages): tabs expanded so the caret sits under the value, long lines cut around it.
+    /// `styled` adds the terminal colours.
+    pub fn render(&self, styled: bool) -> String {
+        let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
+        // Wide enough for a lab line, narrow enough that a 40,000-character line is cut.
+        let renderer = renderer.term_width(120);
+        let title = Level::ERROR.primary_title(self.message.as_str());
+        let label = self.field.as_deref().map(|f| format!("field `{f}`"));
+        let mut group = match (&self.file, self.pos, &self.line_text) {
+            (Some(file), Some(pos), Some(line)) => {
+                let start = line.char_indices().nth(pos.col.saturating_sub(1)).map_or(line.len(), |(i, _)| i);
+                // A caret under at most 60 characters, so a huge value's line can be cut too.
+                let width = token_width(line, pos.col.saturating_sub(1)).min(60);
+                let end = line[start..].char_indices().nth(width).map_or(line.len(), |(i, _)| start + i);
+                let mut annotation = AnnotationKind::Primary.span(start..end.max(start));
+                if let Some(label) = &label {
+                    annotation = annotation.label(label.as_str());
+                }
+                title.element(Snippet::source(line.as_str()).line_start(pos.line).path(file.as_str()).annotation(annotation))
+            }
+            (Some(file), pos, _) => {
+                let mut origin = Origin::path(file.as_str());
+                if let Some(pos) = pos {
+                    origin = origin.line(pos.line).char_column(pos.col);
+                }
+                let group = title.element(origin);
+                match &label {
+                    Some(label) => group.element(Level::NOTE.message(label.as_str())),
+                    None => group,
+                }
+            }
+            _ => title.element(Level::NOTE.message("")),
+        };
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        renderer.render(&[group])
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
-        let field = self.field.as_deref().map(|p| format!(" (field `{p}`)")).unwrap_or_default();
-        match (&self.file, self.pos) {
-            (Some(file), Some(pos)) => {
-                let gutter = pos.line.to_string().len();
-                let pad = " ".repeat(gutter);
-                writeln!(f, "{pad}--> {file}:{}:{}{field}", pos.line, pos.col)?;
-                if let Some(line) = &self.line_text {
-                    writeln!(f, "{pad} |")?;
-                    writeln!(f, "{} | {line}", pos.line)?;
-                    let start = pos.col.saturating_sub(1);
-                    let width = token_width(line, start);
-                    writeln!(f, "{pad} | {}{}", " ".repeat(start), "^".repeat(width))?;
-                }
-                if let Some(help) = &self.help {
-                    writeln!(f, "{pad} = help: {help}")?;
-                }
-            }
-            (Some(file), None) => {
-                writeln!(f, "  --> {file}{field}")?;
-                if let Some(help) = &self.help {
-                    writeln!(f, "   = help: {help}")?;
-                }
-            }
-            _ => {
-                if let Some(help) = &self.help {
-                    writeln!(f, "   = help: {help}")?;
-                }
-            }
-        }
-        Ok(())
+        writeln!(f, "{}", self.render(false))
     }
 }
 
@@ -127,16 +142,25 @@ fn token_width(line: &str, start: usize) -> usize {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
-impl fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Diagnostics {
+    /// Every diagnostic, then the count; `styled` for a terminal.
+    pub fn render(&self, styled: bool) -> String {
+        let mut out = String::new();
         for (i, d) in self.0.iter().enumerate() {
             if i > 0 {
-                writeln!(f)?;
+                out.push_str("\n\n");
             }
-            write!(f, "{d}")?;
+            out.push_str(&d.render(styled));
         }
         let n = self.0.len();
-        write!(f, "\n{n} error{} found", if n == 1 { "" } else { "s" })
+        out.push_str(&format!("\n\n{n} error{} found", if n == 1 { "" } else { "s" }));
+        out
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
     }
 }
 
@@ -162,9 +186,26 @@ mod tests {
         let file = SourceFile::parse("lab.yaml".into(), None, "nodes:\n  - name: a\n    memory: 512\n".into()).unwrap();
         let d = Diagnostic::new("too little memory").at_value(&file, "nodes[0].memory").help("raise it");
         let text = d.to_string();
-        assert!(text.contains("--> lab.yaml:3:13 (field `nodes[0].memory`)"), "{text}");
-        assert!(text.contains("3 |     memory: 512\n  |             ^^^\n"), "{text}");
+        assert!(text.contains("--> lab.yaml:3:13") && text.contains("field `nodes[0].memory`"), "{text}");
+        assert!(text.contains("3 |     memory: 512\n  |             ^^^ field `nodes[0].memory`\n"), "{text}");
         assert!(text.contains("= help: raise it"), "{text}");
+    }
+
+    #[test]
+    fn the_caret_follows_tabs_and_long_lines_are_cut() {
+        let file = SourceFile::parse("lab.yaml".into(), None, "nodes:\n- {name: a,\tmemory: 512}\n".into()).unwrap();
+        let text = Diagnostic::new("m").at_value(&file, "nodes[0].memory").to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        let quoted = lines.iter().find(|l| l.starts_with("2 |")).expect("quoted line");
+        let caret = lines.iter().find(|l| l.contains('^')).expect("caret line");
+        assert!(!quoted.contains('\t'), "tabs are expanded: {quoted:?}");
+        assert_eq!(caret.find('^'), quoted.find("512"), "\n{text}");
+
+        let long = format!("name: a\ndescription: {}\n", "x".repeat(40_000));
+        let file = SourceFile::parse("lab.yaml".into(), None, long).unwrap();
+        let text = Diagnostic::new("too long").at_value(&file, "description").to_string();
+        assert!(text.lines().all(|l| l.chars().count() < 200), "long lines are cut:\n{text}");
+        assert!(text.contains("..."), "{text}");
     }
 
     #[test]

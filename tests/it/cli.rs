@@ -285,3 +285,27 @@ fn a_network_namespace_that_is_not_there_is_named_not_ignored() {
     let out = mlab().env("MLAB_NETNS", "../etc").args(["labs"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a namespace name"));
 }
+
+#[test]
+fn colour_and_log_detail_follow_the_global_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = dir.path().join("bad.yaml");
+    std::fs::write(&lab, "nodes:\n  - name: Master1\n    roles: [zookeeper, mesos-master]\n").unwrap();
+    let run = |args: &[&str]| mlab().args(args).arg(&lab).env_remove("NO_COLOR").env_remove("RUST_LOG").output().unwrap();
+    let plain = run(&["validate"]);
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&plain.stderr).contains('\u{1b}'), "off a terminal, no colour by default");
+    let coloured = run(&["--color", "always", "validate"]);
+    let text = String::from_utf8_lossy(&coloured.stderr);
+    assert!(text.contains('\u{1b}') && text.contains("Master1"), "{text:?}");
+    let never = mlab().args(["--color", "never", "validate"]).arg(&lab).output().unwrap();
+    assert!(!String::from_utf8_lossy(&never.stderr).contains('\u{1b}'));
+
+    let out = dir.path().join("plan");
+    let quiet_log = mlab().args(["plan", "single-node", "--out"]).arg(&out).env_remove("RUST_LOG").output().unwrap();
+    assert!(!String::from_utf8_lossy(&quiet_log.stderr).contains("DEBUG"), "warnings only by default");
+    let verbose = mlab().args(["-v", "plan", "single-node", "--out"]).arg(&out).env_remove("RUST_LOG").output().unwrap();
+    assert!(String::from_utf8_lossy(&verbose.stderr).contains("DEBUG"), "-v raises the log to debug");
+    let both = mlab().args(["-q", "-v", "labs"]).output().unwrap();
+    assert_eq!(both.status.code(), Some(2), "-q and -v contradict each other");
+}

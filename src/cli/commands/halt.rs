@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use mlab::lifecycle;
-use mlab::progress::NodeProgress;
 
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
 use crate::cli::{Context, Failure};
@@ -19,7 +18,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    let progress = NodeProgress::stderr();
+    let progress = crate::cli::lab_args::progress_for(false);
     let (lab, stopped) = block_on(async {
         let (conn, instance) = args.target.open(ctx).await?;
         let stopped = lifecycle::halt(&conn, &instance, args.node.as_deref(), &progress).await.map_err(lifecycle_failure)?;

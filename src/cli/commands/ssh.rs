@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
             Err(e) => {
                 // As OpenSSH does: 255 when the node cannot be reached, so a remote command's own
                 // status is never mistaken for it.
-                eprintln!("error: {e}");
+                eprintln!("{} {e}", crate::cli::output::error_label());
                 return Ok(255);
             }
         };

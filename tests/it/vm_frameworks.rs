@@ -66,7 +66,7 @@ fn kafka_and_spark_run_on_the_lab() {
 
     // Spark in client mode from the master: the driver runs there, the executor on agent1.
     let t0 = Instant::now();
-    let out = mlab.sh("master1", "bash -lc 'spark-submit /opt/spark/examples/src/main/python/pi.py 10 2>/dev/null'");
+    let out = mlab.sh("master1", "bash -lc 'spark-submit /opt/spark/examples/src/main/python/pi.py 2 2>/dev/null'");
     eprintln!("TIMING SparkPi in client mode: {:.1} s", t0.elapsed().as_secs_f64());
     assert!(out.contains("Pi is roughly 3.1"), "client mode printed:\n{out}");
 
@@ -80,7 +80,7 @@ fn kafka_and_spark_run_on_the_lab() {
         "--",
         "bash",
         "-lc",
-        "spark-submit --deploy-mode cluster --master \"$SPARK_DISPATCHER\" file:///opt/spark/examples/src/main/python/pi.py 10 2>&1",
+        "spark-submit --deploy-mode cluster --master \"$SPARK_DISPATCHER\" file:///opt/spark/examples/src/main/python/pi.py 2 2>&1",
     ]);
     let tasks = |mlab: &Mlab| -> Vec<Value> {
         let state: Value = serde_json::from_str(&mlab.sh("master1", &format!("curl -sf http://{MASTER}/master/tasks"))).expect("master tasks");
@@ -92,7 +92,7 @@ fn kafka_and_spark_run_on_the_lab() {
             break task["id"].as_str().unwrap_or_default().to_string();
         }
         assert!(Instant::now() < deadline, "the dispatcher launched no driver; spark-submit said:\n{submitted}");
-        std::thread::sleep(Duration::from_secs(5));
+        std::thread::sleep(Duration::from_secs(3));
     };
     let deadline = Instant::now() + Duration::from_secs(600);
     let task = loop {
@@ -103,7 +103,7 @@ fn kafka_and_spark_run_on_the_lab() {
             break task;
         }
         assert!(Instant::now() < deadline, "driver {driver} did not finish within 10 minutes:\n{submitted}");
-        std::thread::sleep(Duration::from_secs(10));
+        std::thread::sleep(Duration::from_secs(3));
     };
     eprintln!("TIMING SparkPi in cluster mode through the dispatcher: {:.1} s", t0.elapsed().as_secs_f64());
     assert_eq!(task["state"], "TASK_FINISHED", "{task}");

@@ -203,3 +203,30 @@ fn free_form_values_that_could_mean_more_than_their_text() {
     );
     assert_error(&[("lab.yaml", &format!("box: ../boxes\nnodes:\n{MASTER}"))], &["invalid box name", "lab.yaml:1:6", "field `box`"]);
 }
+
+#[test]
+fn validate_json_lists_every_error_for_editors() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lab.yaml"), format!("network:\n  cidr: 10.5.0.0/24\nnodes:\n{MASTER}    ip: 10.6.0.10\n    memory: 512\n")).unwrap();
+    let out = Command::cargo_bin("mlab")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("MLAB_LABS_DIR", dir.path().join("none"))
+        .args(["validate", "--json", "lab.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(v["ok"], false);
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 2, "{v}");
+    let ip = errors.iter().find(|e| e["field"] == "nodes[0].ip").expect("the ip error");
+    assert_eq!((ip["file"].as_str(), ip["line"].as_u64(), ip["column"].as_u64()), (Some("lab.yaml"), Some(6), Some(9)));
+    assert!(ip["message"].as_str().unwrap().contains("outside the lab network"));
+    assert!(ip["help"].as_str().unwrap().contains("10.5.0.2"));
+
+    let ok = Command::cargo_bin("mlab").unwrap().env("MLAB_LABS_DIR", dir.path().join("none")).args(["validate", "--json", "mini-cluster"]).output().unwrap();
+    assert!(ok.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!((v["ok"].as_bool(), v["nodes"].as_u64()), (Some(true), Some(6)));
+}

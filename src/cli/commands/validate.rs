@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use crate::cli::{Context, Failure};
+use crate::cli::{Context, Failure, print_json};
 
 /// Check a lab file: a one-line summary, or every error with its file, line and field
 #[derive(Debug, clap::Args)]
@@ -10,9 +10,27 @@ pub struct Args {
     /// A path to a lab file, or a lab name
     #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::lab_names))]
     pub lab: String,
+    /// Print the result as JSON on stdout (for editors and CI): `ok`, and every error with
+    /// its file, line, column, field, message and help
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One error, as `--json` gives it.
+#[derive(serde::Serialize)]
+struct JsonError<'a> {
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    field: Option<&'a str>,
+    message: &'a str,
+    help: Option<&'a str>,
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
+    if args.json {
+        return run_json(ctx, &args.lab);
+    }
     let (composed, lab) = ctx.load_lab(&args.lab)?;
     let extends = match composed.chain.len() {
         0 | 1 => String::new(),
@@ -31,4 +49,31 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         lab.network.cidr
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `--json`: the verdict on stdout whatever it is; exit 2 when the lab is invalid, as without it.
+fn run_json(ctx: &Context, reference: &str) -> Result<ExitCode, Failure> {
+    match ctx.load_lab(reference) {
+        Ok((_, lab)) => {
+            print_json(&serde_json::json!({"ok": true, "lab": lab.name, "nodes": lab.nodes.len(), "errors": []}))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Failure::Lab(diagnostics)) => {
+            let errors: Vec<JsonError> = diagnostics
+                .0
+                .iter()
+                .map(|d| JsonError {
+                    file: d.file.as_deref(),
+                    line: d.pos.map(|p| p.line),
+                    column: d.pos.map(|p| p.col),
+                    field: d.field.as_deref(),
+                    message: &d.message,
+                    help: d.help.as_deref(),
+                })
+                .collect();
+            print_json(&serde_json::json!({"ok": false, "errors": errors}))?;
+            Ok(ExitCode::from(2))
+        }
+        Err(other) => Err(other),
+    }
 }

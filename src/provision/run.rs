@@ -19,6 +19,36 @@ use crate::tasks::join_each;
 /// Where step files wait on the guest (relative to the login user's home) before `sudo install`.
 const STAGING: &str = ".mlab-stage";
 
+/// Held on the guest while a step's files are installed and its script runs: a step left
+/// running by an interrupted `mlab up` finishes before the next run's step starts, instead of
+/// the two racing over the same files and packages.
+const GUEST_LOCK: &str = "/run/mlab-provision.lock";
+
+/// How long a step waits for that lock before giving up (a step left running is a package
+/// install or a service start, minutes at most).
+const GUEST_LOCK_WAIT_S: u32 = 900;
+
+/// flock's exit status when the wait ran out (EX_TEMPFAIL), told apart from the script's own.
+const LOCK_TIMEOUT_STATUS: u32 = 75;
+
+/// The shell command that installs a step's staged files and runs its script on the guest,
+/// all under [`GUEST_LOCK`]; `stage_dir` is this run's own, so an older run still going never
+/// sees (or removes) these files. Staging left by runs that were killed is removed after an
+/// hour.
+fn guest_command(stage_dir: &str, installs: &[String], script: Option<&str>) -> String {
+    let mut inner = vec!["set -e".to_string(), format!("find {STAGING} -mindepth 1 -maxdepth 1 -mmin +60 -exec rm -rf {{}} + 2>/dev/null || true")];
+    inner.extend(installs.iter().cloned());
+    if let Some(script) = script {
+        inner.push(format!("bash {}", shell_quote(&[script.to_string()])));
+    }
+    let inner = inner.join("\n");
+    format!(
+        "set -e; cd \"$HOME\"\nstatus=0\nsudo flock -w {GUEST_LOCK_WAIT_S} -E {LOCK_TIMEOUT_STATUS} {GUEST_LOCK} sh -c {} || status=$?\nrm -rf {}\nexit $status",
+        shell_quote(&[inner]),
+        shell_quote(&[stage_dir.to_string()])
+    )
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct ProvisionOptions {
     /// Run finished steps again.
@@ -200,19 +230,15 @@ async fn run_over_ssh(session: &Session, ns: &NodeStep, artifacts: &[(String, Pa
     let mut out = tokio::fs::File::create(log).await.map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     let _ = out.write_all(format!("# step {} on {}\n", ns.step, ns.node).as_bytes()).await;
 
-    let stage_dir = format!("{STAGING}/{}", ns.step);
+    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    let stage_dir = format!("{STAGING}/{}.{}.{stamp}", ns.step, std::process::id());
     let upload = UploadOptions { mode: 0o600, create_parents: true };
-    let mut install = vec![format!("set -e; cd \"$HOME\"")];
+    let mut install = Vec::new();
     let mut script = None;
     for (i, file) in ns.files.iter().enumerate() {
         let staged = format!("{stage_dir}/{i}");
         session.upload_bytes(file.content.as_bytes(), &staged, upload).await.map_err(|e| format!("upload of {} failed: {e}", file.path))?;
-        install.push(format!(
-            "sudo install -D -m {:o} {} {}",
-            file.mode,
-            shell_quote(std::slice::from_ref(&staged)),
-            shell_quote(std::slice::from_ref(&file.path))
-        ));
+        install.push(format!("install -D -m {:o} {} {}", file.mode, shell_quote(std::slice::from_ref(&staged)), shell_quote(std::slice::from_ref(&file.path))));
         if file.run {
             script = Some(file.path.clone());
         }
@@ -221,17 +247,20 @@ async fn run_over_ssh(session: &Session, ns: &NodeStep, artifacts: &[(String, Pa
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| name.clone());
         let staged = format!("{stage_dir}/artifact-{file_name}");
         session.upload_file(path, &staged, upload).await.map_err(|e| format!("upload of artifact {name} failed: {e}"))?;
-        install.push(format!("sudo install -D -m 644 {} {}", shell_quote(&[staged]), shell_quote(&[format!("/var/cache/mlab/artifacts/{file_name}")])));
+        install.push(format!("install -D -m 644 {} {}", shell_quote(&[staged]), shell_quote(&[format!("/var/cache/mlab/artifacts/{file_name}")])));
     }
-    if let Some(script) = &script {
-        install.push(format!("sudo bash {}", shell_quote(std::slice::from_ref(script))));
-    }
-    install.push(format!("rm -rf {}", shell_quote(&[stage_dir])));
-    let command = install.join("\n");
+    let command = guest_command(&stage_dir, &install, script.as_deref());
     let mut err = out.try_clone().await.map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     let status = session.exec(&command, &mut out, &mut err).await.map_err(|e| format!("SSH: {e}"))?;
     let _ = out.flush().await;
-    if status == 0 { Ok(()) } else { Err(format!("its script exited with status {status}")) }
+    match status {
+        0 => Ok(()),
+        LOCK_TIMEOUT_STATUS => Err(format!(
+            "another provisioning step kept {GUEST_LOCK} on the node for {GUEST_LOCK_WAIT_S} s (one left running by an interrupted mlab?); see `mlab ssh {} -- ps -ef`",
+            ns.node
+        )),
+        status => Err(format!("its script exited with status {status}")),
+    }
 }
 
 /// The last `n` lines of a log, indented for an error message.
@@ -244,6 +273,32 @@ fn log_tail(log: &Path, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The guest command, run here by sh with `sudo` and `flock` stood in by functions that
+    /// record what they were asked, against a real staging directory.
+    #[test]
+    fn a_step_runs_under_the_guest_lock_from_its_own_staging() {
+        let home = tempfile::tempdir().expect("home");
+        let stage = format!("{STAGING}/zookeeper.1.2");
+        std::fs::create_dir_all(home.path().join(&stage)).expect("stage");
+        std::fs::write(home.path().join(&stage).join("0"), "x").expect("staged");
+        let old = home.path().join(STAGING).join("common.9.9");
+        std::fs::create_dir_all(&old).expect("old stage");
+        let script = home.path().join("20-zookeeper.sh");
+        std::fs::write(&script, "echo \"ran $0\" >> \"$HOME/calls\"\n").expect("script");
+        let script = script.display().to_string();
+        let cmd = guest_command(&stage, &[format!("cp {stage}/0 installed")], Some(&script));
+        assert!(cmd.contains(&format!("sudo flock -w {GUEST_LOCK_WAIT_S} -E {LOCK_TIMEOUT_STATUS} {GUEST_LOCK} sh -c")), "{cmd}");
+        let fake = "sudo() { \"$@\"; }\nflock() { echo \"flock $1 $2 $3 $4 $5\" >> calls; shift 5; \"$@\"; }\n";
+        let out = std::process::Command::new("bash").arg("-c").arg(format!("{fake}{cmd}")).env("HOME", home.path()).output().expect("bash");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let calls = std::fs::read_to_string(home.path().join("calls")).expect("calls");
+        assert!(calls.starts_with(&format!("flock -w {GUEST_LOCK_WAIT_S} -E {LOCK_TIMEOUT_STATUS} {GUEST_LOCK}")), "{calls}");
+        assert!(calls.contains(&format!("ran {script}")), "{calls}");
+        assert_eq!(std::fs::read_to_string(home.path().join("installed")).expect("installed"), "x");
+        assert!(!home.path().join(&stage).exists(), "this run's staging is removed");
+        assert!(old.exists(), "a recent staging directory of another run stays");
+    }
     use crate::provision::plan::Stage;
 
     /// Runs every step, except that it panics on (`node`, `step`).

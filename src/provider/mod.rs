@@ -160,6 +160,9 @@ pub struct NodeInfo {
     pub name: String,
     pub state: NodeState,
     pub ip: Option<Ipv4Addr>,
+    /// Files the VM's definition uses that are not there (its disk or seed): such a node
+    /// cannot boot, and `up` defines it again.
+    pub missing_files: Vec<std::path::PathBuf>,
 }
 
 /// A hypervisor backend. Object-safe: use it as `Arc<dyn Provider>`.

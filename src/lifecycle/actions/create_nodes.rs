@@ -10,8 +10,23 @@ use crate::provider::{NodeState, create_nodes};
 
 pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
     let existing = ctx.conn.provider.list_nodes(&ctx.dir.name).await?;
-    let missing: Vec<String> =
-        ctx.target_nodes().filter(|n| !existing.iter().any(|e| e.name == n.name && e.state != NodeState::Missing)).map(|n| n.name.clone()).collect();
+    // A stopped VM whose disk or seed is gone (an `up` killed while libvirt was defining it,
+    // then `destroy` removed the lab's files) cannot boot: it is defined again from scratch.
+    let incomplete: Vec<String> = existing
+        .iter()
+        .filter(|e| e.state == NodeState::Stopped && !e.missing_files.is_empty() && ctx.target_nodes().any(|n| n.name == e.name))
+        .map(|e| e.name.clone())
+        .collect();
+    for name in &incomplete {
+        tracing::info!(node = %name, "the VM's disk or seed is missing; defining it again");
+        ctx.line(name).set_message("disk or seed missing: defining the VM again");
+        ctx.conn.provider.destroy_node(&ctx.dir.name, name).await?;
+    }
+    let missing: Vec<String> = ctx
+        .target_nodes()
+        .filter(|n| incomplete.contains(&n.name) || !existing.iter().any(|e| e.name == n.name && e.state != NodeState::Missing))
+        .map(|n| n.name.clone())
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }

@@ -339,6 +339,7 @@ impl Provider for LibvirtProvider {
 
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError> {
         let lab = lab.to_string();
+        let local = self.local;
         self.blocking(move |conn| {
             let domains = conn.list_all_domains(0).map_err(|e| backend("list", "libvirt domains", e))?;
             let mut nodes = Vec::new();
@@ -349,7 +350,9 @@ impl Provider for LibvirtProvider {
                 }
                 let xml = domain.xml_desc(0).map_err(|e| backend("read the XML of", name.clone(), e))?;
                 if let Some(facts) = domain_facts(&xml).filter(|f| f.lab == lab) {
-                    nodes.push(NodeInfo { name: facts.node, state: domain_state(&domain, &name)?, ip: facts.ip });
+                    // Files are looked at only where they live: on this host.
+                    let missing_files = if local { facts.disk_files.iter().filter(|f| !f.exists()).cloned().collect() } else { Vec::new() };
+                    nodes.push(NodeInfo { name: facts.node, state: domain_state(&domain, &name)?, ip: facts.ip, missing_files });
                 }
             }
             nodes.sort_by(|a, b| a.name.cmp(&b.name));

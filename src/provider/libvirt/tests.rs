@@ -226,6 +226,11 @@ async fn node_lifecycle_on_test_driver() {
     assert_eq!(nodes.len(), 1);
     assert_eq!(nodes[0].name, "n1");
     assert_eq!(nodes[0].ip, Some(spec.ip));
+    assert!(nodes[0].missing_files.is_empty(), "{:?}", nodes[0].missing_files);
+    // A seed removed behind the definition's back is reported, so `up` can define it again.
+    std::fs::rename(&spec.seed_path, dir.path().join("seed.aside")).expect("move seed");
+    assert_eq!(provider.list_nodes(lab).await.expect("list")[0].missing_files, vec![spec.seed_path.clone()]);
+    std::fs::rename(dir.path().join("seed.aside"), &spec.seed_path).expect("restore seed");
     let found = provider.lookup_node(lab, "n1").await.expect("lookup").expect("defined");
     assert_eq!(found.ip, Some(spec.ip));
     assert_eq!(found.console_log, Some(spec.console_log.clone()));

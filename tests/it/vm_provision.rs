@@ -1,6 +1,7 @@
-//! Provisioning, host wiring, `mlab ssh` and on-demand agents with real VMs: a three-master
-//! ZooKeeper ensemble (Debian's zookeeperd, baked into the test box because test guests have
-//! no route out of their namespace) and a spare agent.
+//! Provisioning, host wiring, `mlab ssh` and on-demand agents with real VMs, on a highly
+//! available Mesos: three masters with a ZooKeeper ensemble (Debian's zookeeperd, baked into
+//! the test box because test guests have no route out of their namespace) and the built Mesos,
+//! a spare agent and one added on demand; the leading master is stopped and another takes over.
 //!
 //! `#[ignore]`d: run with `--ignored` inside mlab's namespace (see vm_support.rs).
 
@@ -10,7 +11,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde_json::Value;
-use vm_support::{Mlab, libvirt_objects, test_box, test_lab, vm_state_dir};
+use vm_support::{Mlab, libvirt_objects, test_artifacts, test_box, test_lab, vm_state_dir};
 
 const LAB: &str = "e2e-grow";
 const NODES: [(&str, &str); 3] = [("master1", "192.168.128.11"), ("master2", "192.168.128.12"), ("master3", "192.168.128.13")];
@@ -52,6 +53,45 @@ fn assert_hosts(mlab: &Mlab, on: &[&str], listed: &[&str], absent: &[&str]) {
     }
 }
 
+fn service<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["readiness"]["services"].as_array().unwrap().iter().find(|s| s["service"] == name).unwrap_or_else(|| panic!("no {name} in {report}"))
+}
+
+fn master_json(mlab: &Mlab, from: &str, url: &str) -> Value {
+    let text = mlab.sh(from, &format!("curl -sf --max-time 10 {url}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url} from {from}: not JSON ({e}): {text}"))
+}
+
+/// `http://IP:5050` of the leading master, as master1 sees it.
+fn leader_url(mlab: &Mlab) -> String {
+    let state = master_json(mlab, "master1", &format!("http://{}:5050/master/state", NODES[0].1));
+    let pid = state["leader"].as_str().unwrap_or_else(|| panic!("no leader: {state}")).to_string();
+    format!("http://{}", pid.trim_start_matches("master@"))
+}
+
+/// The leader every one of `masters` names, once they agree on one other than `not` (within
+/// two minutes: under emulation ZooKeeper's session timeout and the election take a while).
+fn agreed_leader(mlab: &Mlab, masters: &[(&str, &str)], not: Option<&str>) -> String {
+    let deadline = Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let seen: Vec<String> = masters
+            .iter()
+            .map(|(node, ip)| {
+                let (code, out, _) = mlab.run_code(&["ssh", node, "--", "curl", "-sf", "--max-time", "5", &format!("http://{ip}:5050/master/state")]);
+                if code != 0 {
+                    return String::new();
+                }
+                serde_json::from_str::<Value>(&out).ok().and_then(|v| v["leader"].as_str().map(str::to_string)).unwrap_or_default()
+            })
+            .collect();
+        if !seen[0].is_empty() && seen.iter().all(|l| *l == seen[0]) && Some(seen[0].as_str()) != not {
+            return seen[0].clone();
+        }
+        assert!(Instant::now() < deadline, "the masters do not agree on a leader (other than {not:?}): {seen:?}");
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    }
+}
+
 #[test]
 #[ignore = "boots real VMs inside mlab's namespace; scripts/test-all runs it"]
 fn provisioning_wiring_and_on_demand_agents() {
@@ -62,6 +102,7 @@ fn provisioning_wiring_and_on_demand_agents() {
     provisioners_with_failing_step(&overrides);
     let mut mlab = Mlab::new(state.path());
     mlab.provisioners = Some(overrides);
+    mlab.artifacts = Some(test_artifacts());
     let _cleanup = vm_support::DestroyOnDrop { mlab: &mlab, lab: LAB };
     let lab = test_lab(LAB);
 
@@ -75,18 +116,15 @@ fn provisioning_wiring_and_on_demand_agents() {
     let log_dir = mlab.lab_dir(LAB).join("logs");
     assert!(stderr.contains(&log_dir.display().to_string()), "the log's path is shown:\n{stderr}");
 
-    // Rerun: continues from the failed step; earlier steps are not run again. This lab's
-    // artifact cache is empty, so Mesos is not ready and `up` says so with exit status 1.
+    // Rerun: continues from the failed step; earlier steps are not run again, and the lab ends
+    // with every service ready.
     let (code, report) = mlab.json_code(&["up", &lab, "--json"]);
-    assert_eq!(code, 1, "Mesos is not built here, so not every service is ready: {report}");
-    let mesos = report["readiness"]["services"].as_array().unwrap().iter().find(|s| s["service"] == "mesos").cloned().unwrap();
-    assert_eq!(mesos["state"], "not-ready");
-    assert!(mesos["detail"].as_str().unwrap().contains("mlab artifact build mesos"), "says what to run: {mesos}");
+    assert_eq!(code, 0, "every service is ready after the rerun: {report}");
     let provision = &report["provision"];
     assert_eq!(step_statuses(provision, "fail-once"), ["done", "done", "done"], "{provision}");
     assert_eq!(step_statuses(provision, "zookeeper"), ["unchanged", "unchanged", "unchanged"], "{provision}");
-    // Mesos itself needs an artifact the tests do not stage: skipped with the reason, never done.
-    assert!(step_statuses(provision, "mesos-master").iter().all(|s| s == "skipped"), "{provision}");
+    // Mesos ran before the failing step, from the built artifacts (never skipped).
+    assert_eq!(step_statuses(provision, "mesos-master"), ["unchanged", "unchanged", "unchanged"], "{provision}");
 
     // Provisioning again changes nothing, and is quick.
     let t0 = Instant::now();
@@ -119,6 +157,16 @@ fn provisioning_wiring_and_on_demand_agents() {
     };
     assert_eq!(modes, ["follower", "follower", "leader"]);
 
+    // High availability: every master names the same leader; stop it and another takes over.
+    let leader = agreed_leader(&mlab, &NODES, None);
+    let (leader_node, _) = *NODES.iter().find(|(_, ip)| leader == format!("master@{ip}:5050")).expect("the leader is a master");
+    mlab.sh(leader_node, "sudo systemctl stop mesos-master");
+    let t0 = Instant::now();
+    let others: Vec<(&str, &str)> = NODES.iter().copied().filter(|(n, _)| *n != leader_node).collect();
+    let new_leader = agreed_leader(&mlab, &others, Some(&leader));
+    eprintln!("TIMING Mesos leader failover ({leader_node} stopped, {new_leader} leads): {:.1} s", t0.elapsed().as_secs_f64());
+    mlab.sh(leader_node, "sudo systemctl start mesos-master");
+
     // `mlab ssh`: the exit status comes through, words arrive as separate arguments.
     let (code, out, _) = mlab.run_code(&["ssh", "master2", "--", "sh", "-c", "echo \"$0 $1\"; exit 7", "one arg", "two"]);
     assert_eq!(code, 7);
@@ -129,13 +177,17 @@ fn provisioning_wiring_and_on_demand_agents() {
 
     // add-agent starts the declared spare; every node learns it.
     let t0 = Instant::now();
-    let (_, added) = mlab.json_code(&["add-agent", "--json"]);
-    eprintln!("TIMING add-agent (spare): {:.1} s", t0.elapsed().as_secs_f64());
+    let (code, added) = mlab.json_code(&["add-agent", "--json"]);
+    eprintln!("TIMING add-agent (spare, registered): {:.1} s", t0.elapsed().as_secs_f64());
+    assert_eq!(code, 0, "{added}");
     assert_eq!(added["started_spares"], serde_json::json!(["agent1"]));
+    assert_eq!(service(&added["up"], "agents")["detail"], "1 of 1 registered", "{added}");
     assert_hosts(&mlab, &["master1", "master2", "master3", "agent1"], &["agent1"], &[]);
     // With no spare left, the next one is new: next name, next address.
-    let (_, added) = mlab.json_code(&["add-agent", "--json"]);
+    let (code, added) = mlab.json_code(&["add-agent", "--json"]);
+    assert_eq!(code, 0, "{added}");
     assert_eq!(added["added"], serde_json::json!(["agent2"]));
+    assert_eq!(service(&added["up"], "agents")["detail"], "2 of 2 registered", "{added}");
     let agent2 = added["up"]["nodes"].as_array().unwrap().iter().find(|n| n["name"] == "agent2").cloned().expect("agent2");
     assert_eq!(agent2["ip"], "192.168.128.102");
     assert_hosts(&mlab, &["master1", "agent1", "agent2"], &["agent2"], &[]);
@@ -145,8 +197,12 @@ fn provisioning_wiring_and_on_demand_agents() {
     // remove-agent: asks first off a terminal, then every node forgets the agent.
     let (ok, _, stderr) = mlab.run(&["remove-agent", "agent2"]);
     assert!(!ok && stderr.contains("--yes"), "{stderr}");
-    let (ok, _, stderr) = mlab.run(&["remove-agent", "agent2", "--yes"]);
-    assert!(ok, "{stderr}");
+    // The leading master is told the agent is gone, so no ghost stays registered.
+    let removed = mlab.json(&["remove-agent", "agent2", "--yes", "--json"]);
+    assert!(removed["marked_gone"].is_string(), "{removed}");
+    let slaves = master_json(&mlab, "master1", &format!("{}/master/slaves", leader_url(&mlab)));
+    let hosts: Vec<&str> = slaves["slaves"].as_array().unwrap().iter().map(|s| s["hostname"].as_str().unwrap()).collect();
+    assert_eq!(hosts, ["agent1.e2e-grow.test"], "{slaves}");
     assert_hosts(&mlab, &["master1", "master2", "master3", "agent1"], &["agent1"], &["agent2"]);
     assert!(!libvirt_objects().contains("mlab-e2e-grow-agent2"));
 

@@ -62,11 +62,27 @@ fn master_json(mlab: &Mlab, from: &str, url: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url} from {from}: not JSON ({e}): {text}"))
 }
 
-/// `http://IP:5050` of the leading master, as master1 sees it.
-fn leader_url(mlab: &Mlab) -> String {
-    let state = master_json(mlab, "master1", &format!("http://{}:5050/master/state", NODES[0].1));
-    let pid = state["leader"].as_str().unwrap_or_else(|| panic!("no leader: {state}")).to_string();
-    format!("http://{}", pid.trim_start_matches("master@"))
+/// The node a master names as the leader. Only the leader answers /master/state (with itself
+/// as `leader`); the others redirect there, which /master/redirect shows.
+fn leader_seen_by(mlab: &Mlab, node: &str, ip: &str) -> Option<String> {
+    let ask = |path: &str, extra: &[&str]| {
+        let url = format!("http://{ip}:5050{path}");
+        let mut argv = vec!["ssh", node, "--", "curl", "-s", "--max-time", "5"];
+        argv.extend_from_slice(extra);
+        argv.push(&url);
+        let (code, out, _) = mlab.run_code(&argv);
+        (code == 0).then_some(out)
+    };
+    let node_of = |host: &str| NODES.iter().find(|(n, ip)| host == *ip || host == format!("{n}.{LAB}.test") || host == *n).map(|(n, _)| n.to_string());
+    // http://HOST:5050/..., HOST being the leader's address or host name.
+    let redirect = ask("/master/redirect", &["-o", "/dev/null", "-w", "%{redirect_url}"]).unwrap_or_default();
+    let host = redirect.trim().trim_start_matches("http://").split([':', '/']).next().unwrap_or_default().to_string();
+    if !host.is_empty() {
+        return node_of(&host);
+    }
+    let state: Value = serde_json::from_str(&ask("/master/state", &["-f"])?).ok()?;
+    let pid = state["leader"].as_str()?;
+    node_of(pid.trim_start_matches("master@").split(':').next()?)
 }
 
 /// The leader every one of `masters` names, once they agree on one other than `not` (within
@@ -74,22 +90,22 @@ fn leader_url(mlab: &Mlab) -> String {
 fn agreed_leader(mlab: &Mlab, masters: &[(&str, &str)], not: Option<&str>) -> String {
     let deadline = Instant::now() + std::time::Duration::from_secs(120);
     loop {
-        let seen: Vec<String> = masters
-            .iter()
-            .map(|(node, ip)| {
-                let (code, out, _) = mlab.run_code(&["ssh", node, "--", "curl", "-sf", "--max-time", "5", &format!("http://{ip}:5050/master/state")]);
-                if code != 0 {
-                    return String::new();
-                }
-                serde_json::from_str::<Value>(&out).ok().and_then(|v| v["leader"].as_str().map(str::to_string)).unwrap_or_default()
-            })
-            .collect();
-        if !seen[0].is_empty() && seen.iter().all(|l| *l == seen[0]) && Some(seen[0].as_str()) != not {
-            return seen[0].clone();
+        let seen: Vec<Option<String>> = masters.iter().map(|(node, ip)| leader_seen_by(mlab, node, ip)).collect();
+        if let Some(Some(first)) = seen.first() {
+            if seen.iter().all(|l| l.as_deref() == Some(first.as_str())) && Some(first.as_str()) != not {
+                return first.clone();
+            }
         }
         assert!(Instant::now() < deadline, "the masters do not agree on a leader (other than {not:?}): {seen:?}");
         std::thread::sleep(std::time::Duration::from_secs(3));
     }
+}
+
+/// `http://IP:5050` of the leading master.
+fn leader_url(mlab: &Mlab) -> String {
+    let leader = agreed_leader(mlab, &NODES, None);
+    let ip = NODES.iter().find(|(n, _)| *n == leader).map(|(_, ip)| *ip).expect("a master");
+    format!("http://{ip}:5050")
 }
 
 #[test]
@@ -158,12 +174,12 @@ fn provisioning_wiring_and_on_demand_agents() {
     assert_eq!(modes, ["follower", "follower", "leader"]);
 
     // High availability: every master names the same leader; stop it and another takes over.
-    let leader = agreed_leader(&mlab, &NODES, None);
-    let (leader_node, _) = *NODES.iter().find(|(_, ip)| leader == format!("master@{ip}:5050")).expect("the leader is a master");
+    let leader_node = agreed_leader(&mlab, &NODES, None);
+    let leader_node = leader_node.as_str();
     mlab.sh(leader_node, "sudo systemctl stop mesos-master");
     let t0 = Instant::now();
     let others: Vec<(&str, &str)> = NODES.iter().copied().filter(|(n, _)| *n != leader_node).collect();
-    let new_leader = agreed_leader(&mlab, &others, Some(&leader));
+    let new_leader = agreed_leader(&mlab, &others, Some(leader_node));
     eprintln!("TIMING Mesos leader failover ({leader_node} stopped, {new_leader} leads): {:.1} s", t0.elapsed().as_secs_f64());
     mlab.sh(leader_node, "sudo systemctl start mesos-master");
 

@@ -16,6 +16,8 @@
 use minijinja::value::{Value, ValueKind};
 use minijinja::{Environment, Error, ErrorKind};
 
+use crate::ssh::is_plain_word;
+
 pub fn register(env: &mut Environment<'_>) {
     env.add_filter("shell_quote", |v: &Value| text_of("shell_quote", v).and_then(shell_quote));
     env.add_filter("env_value", |v: &Value| text_of("env_value", v).and_then(env_value));
@@ -32,17 +34,12 @@ fn text_of(filter: &str, value: &Value) -> Result<String, Error> {
     }
 }
 
-/// Single-quote for POSIX sh: `'` becomes `'\''`; everything else is literal inside quotes.
+/// One word for POSIX sh, quoted as mlab quotes every remote command (`ssh::shell_quote`).
 pub fn shell_quote(value: String) -> Result<String, Error> {
     if value.contains('\0') {
         return Err(refused("shell_quote", &value, "a NUL byte"));
     }
-    Ok(format!("'{}'", value.replace('\'', r"'\''")))
-}
-
-/// Characters that mean nothing special to systemd's environment-file parser or a shell.
-fn is_plain(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | ',' | '@' | '+' | '=' | '%')
+    Ok(crate::ssh::shell_quote(&[value]))
 }
 
 /// An environment file value: plain values as they are, anything else double-quoted with
@@ -51,7 +48,7 @@ pub fn env_value(value: String) -> Result<String, Error> {
     if let Some(c) = value.chars().find(|c| c.is_control()) {
         return Err(refused("env_value", &value, &format!("the control character {c:?}")));
     }
-    if !value.is_empty() && value.chars().all(is_plain) {
+    if is_plain_word(&value) {
         return Ok(value);
     }
     let mut out = String::with_capacity(value.len() + 2);
@@ -73,7 +70,7 @@ pub fn systemd_arg(value: String) -> Result<String, Error> {
         return Err(refused("systemd_arg", &value, &format!("the control character {c:?}")));
     }
     let expanded = value.replace('%', "%%").replace('$', "$$");
-    if !value.is_empty() && value.chars().all(|c| is_plain(c) || c == '$') {
+    if is_plain_word(&value.replace('$', "")) {
         return Ok(expanded);
     }
     Ok(format!("\"{}\"", expanded.replace('\\', r"\\").replace('"', "\\\"")))

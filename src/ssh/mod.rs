@@ -26,7 +26,7 @@ pub use client_config::ssh_config_block;
 pub use error::SshError;
 pub use exec::ExecOutput;
 pub use known_hosts::{HostKeyVerdict, KnownHosts, fingerprint};
-pub use quote::shell_quote;
+pub use quote::{is_plain_word, shell_quote};
 pub use session::Session;
 pub use target::SshTarget;
 pub use terminal::{TerminalSize, resize_to_forward};

@@ -14,9 +14,14 @@ pub fn shell_quote(args: &[String]) -> String {
     args.iter().map(|word| quote_word(word)).collect::<Vec<_>>().join(" ")
 }
 
+/// A word no POSIX shell treats specially: letters, digits and `_@%+=:,./-` only (systemd's
+/// environment files and command lines read it as it is, too).
+pub fn is_plain_word(word: &str) -> bool {
+    !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c))
+}
+
 fn quote_word(word: &str) -> String {
-    let is_plain = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
-    if !word.is_empty() && word.chars().all(is_plain) {
+    if is_plain_word(word) {
         return word.to_owned();
     }
     format!("'{}'", word.replace('\'', r"'\''"))

@@ -67,7 +67,7 @@ fn catalog_comes_from_the_same_overlay() {
     assert_eq!(lab.artifacts.keys().collect::<Vec<_>>(), vec!["mesos-dns"], "only the override catalog is used");
     let nodes = render_lab(&provisioners, &lab).expect("renders");
     let script = nodes[0].file("/var/lib/mlab/provision/15-artifacts.sh").expect("staging script");
-    assert!(script.content.contains(&format!("install_artifact 'mesos-dns' 'mesos-dns-v0.9.3-linux-amd64' {sum}")), "{}", script.content);
+    assert!(script.content.contains(&format!("install_artifact mesos-dns mesos-dns-v0.9.3-linux-amd64 {sum}")), "{}", script.content);
     let sums = nodes[0].file("/var/cache/mlab/artifacts/SHA256SUMS").expect("sums");
     assert_eq!(sums.content, format!("{sum}  mesos-dns-v0.9.3-linux-amd64\n"));
 

@@ -131,10 +131,7 @@ fn dir_size(dir: &Path) -> u64 {
 
 /// Box names become directory names and libvirt volume names: keep them simple.
 pub fn validate_name(name: &str) -> Result<()> {
-    let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    let rest_ok = chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
-    if first_ok && rest_ok && name.len() <= 64 { Ok(()) } else { Err(BoxError::InvalidName(name.to_string())) }
+    if crate::lab::fields::is_artifact_name(name) { Ok(()) } else { Err(BoxError::InvalidName(name.to_string())) }
 }
 
 /// Now, as RFC 3339 UTC with seconds, for `BoxMeta::created`.

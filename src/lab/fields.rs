@@ -34,38 +34,37 @@ pub fn one_line_text(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `value` is at most `max` bytes, its first character passes `first`, and every other
+/// character is an ASCII letter or digit or one of `also`. Every name rule below is one of these.
+fn is_plain(value: &str, max: usize, first: impl Fn(char) -> bool, lowercase_only: bool, also: &str) -> bool {
+    let mut chars = value.chars();
+    let letter_or_digit = |c: char| if lowercase_only { c.is_ascii_lowercase() || c.is_ascii_digit() } else { c.is_ascii_alphanumeric() };
+    chars.next().is_some_and(first) && value.len() <= max && chars.all(|c| letter_or_digit(c) || also.contains(c))
+}
+
 /// A Mesos cluster name: letters, digits, `.`, `_` and `-`, starting with a letter or digit,
 /// at most 63 characters (it is passed on the command lines of Mesos and its frameworks).
 pub fn is_cluster_name(value: &str) -> bool {
-    let mut chars = value.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric()) && value.len() <= 63 && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    is_plain(value, 63, |c| c.is_ascii_alphanumeric(), false, "._-")
 }
 
-/// An artifact name (the catalog key): it becomes `/opt/NAME`, `/usr/local/bin/NAME` and a
-/// state file name in the guest, so lowercase letters, digits, `.`, `_` and `-`, starting
-/// with a letter or digit, at most 64 characters.
+/// A name that becomes a path component and a libvirt or guest name: an artifact (the catalog
+/// key, which becomes `/opt/NAME`, `/usr/local/bin/NAME` and a state file name in the guest),
+/// a build recipe or a box. Lowercase letters, digits, `.`, `_` and `-`, starting with a
+/// letter or digit, at most 64 characters.
 pub fn is_artifact_name(value: &str) -> bool {
-    let mut chars = value.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && value.len() <= 64
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+    is_plain(value, 64, |c| c.is_ascii_lowercase() || c.is_ascii_digit(), true, "._-")
 }
 
 /// A file name an artifact is cached and staged under: one path component of letters,
 /// digits, `.`, `_`, `+`, `~` and `-`, not starting with `.` or `-`, at most 255 bytes.
 pub fn is_file_name(value: &str) -> bool {
-    let mut chars = value.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-        && value.len() <= 255
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '~' | '-'))
+    is_plain(value, 255, |c| c.is_ascii_alphanumeric() || c == '_', false, "._+~-")
 }
 
 /// A version: what Debian and upstream version strings use (`1.11.0`, `3.9.1`, `2:1.2~rc1`).
 pub fn is_version(value: &str) -> bool {
-    let mut chars = value.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && value.len() <= 64
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '+' | '~' | '-' | ':'))
+    is_plain(value, 64, |c| c.is_ascii_alphanumeric(), false, "._+~-:")
 }
 
 /// A source (URL, host path or `pypi:` requirement): no whitespace, quotes, backslashes,

@@ -34,11 +34,17 @@ impl ProviderArgs {
 }
 
 impl LabArgs {
-    /// Open the chosen lab to look at it, connected to the provider it was made with.
-    pub async fn open(&self, ctx: &Context) -> Result<(Connected, Instance), Failure> {
+    /// The chosen lab as its state records it, without asking the hypervisor anything (what
+    /// SSH needs: addresses, keys, pinned host keys).
+    pub fn instance(&self, ctx: &Context) -> Result<Instance, Failure> {
         let planner = ctx.planner()?;
         let name = planner.choose(self.lab.as_deref()).map_err(lifecycle_failure)?;
-        let instance = planner.open(&name).map_err(lifecycle_failure)?;
+        planner.open(&name).map_err(lifecycle_failure)
+    }
+
+    /// Open the chosen lab to look at it, connected to the provider it was made with.
+    pub async fn open(&self, ctx: &Context) -> Result<(Connected, Instance), Failure> {
+        let instance = self.instance(ctx)?;
         let opts = self.provider.options().or_saved(&instance.state.provider, &instance.state.uri).map_err(|e| Failure::Other(e.into()))?;
         let conn = mlab::provider::connect(&opts).await.map_err(|e| Failure::Other(e.into()))?;
         Ok((conn, instance))

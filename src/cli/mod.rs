@@ -55,6 +55,8 @@ pub enum Command {
     RemoveAgent(commands::remove_agent::Args),
     Ssh(commands::ssh::Args),
     SshConfig(commands::ssh_config::Args),
+    Open(commands::open::Args),
+    Forward(commands::forward::Args),
     #[command(name = "box")]
     Box(commands::boxes::Args),
     Artifact(commands::artifact::Args),
@@ -101,6 +103,8 @@ pub fn main() -> ExitCode {
         Command::RemoveAgent(args) => commands::remove_agent::run(&ctx, args),
         Command::Ssh(args) => commands::ssh::run(&ctx, args),
         Command::SshConfig(args) => commands::ssh_config::run(&ctx, args),
+        Command::Open(args) => commands::open::run(&ctx, args),
+        Command::Forward(args) => commands::forward::run(&ctx, args),
         Command::Box(args) => commands::boxes::run(&ctx, args),
         Command::Artifact(args) => commands::artifact::run(&ctx, args),
         Command::Doctor(args) => commands::doctor::run(&ctx, args),

@@ -19,7 +19,7 @@ pub use compose::ComposedLab;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use library::LabLibrary;
 pub use model::LabFile;
-pub use resolve::{Node, ResolvedLab};
+pub use resolve::{Node, ResolvedLab, Service};
 pub use role::Role;
 
 /// Load, compose, validate and resolve the lab named by `reference` (a name or a path).

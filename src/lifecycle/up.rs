@@ -29,6 +29,8 @@ pub struct UpReport {
     pub provision: Option<ProvisionReport>,
     /// Each service, checked live after provisioning (absent with `--no-provision`).
     pub readiness: Option<ReadinessReport>,
+    /// The lab has an admin router, so `mlab open` shows its portal.
+    pub has_portal: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -80,5 +82,6 @@ pub(crate) fn up_report(ctx: &LabContext) -> UpReport {
         started: record.started.clone(),
         provision: record.provision.clone(),
         readiness: record.readiness.clone(),
+        has_portal: super::endpoints::endpoint(&ctx.lab, None).is_ok(),
     }
 }

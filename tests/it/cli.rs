@@ -186,10 +186,9 @@ fn timeouts_out_of_range_are_usage_errors_not_panics() {
     }
 }
 
-#[test]
-fn ssh_to_an_unreachable_node_exits_255() {
-    // A lab whose node is a loopback address with no lab behind it: the connection fails (or
-    // meets a host key that is not the node's), and nothing leaves this host.
+/// A lab instance on this host whose node is a loopback address with no lab behind it: SSH to
+/// it fails (or meets a host key that is not the node's), and nothing leaves this host.
+fn unreachable_lab() -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("tmp");
     let lab = home.path().join("far.yaml");
     std::fs::write(&lab, "name: far\nnetwork: {cidr: 127.77.0.0/24}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master], ip: 127.77.0.9}\n")
@@ -201,14 +200,56 @@ fn ssh_to_an_unreachable_node_exits_255() {
         format!("{{\"source\": {:?}, \"provider\": \"libvirt\", \"uri\": \"test:///default\", \"created_at\": 0}}", lab.display().to_string()),
     )
     .expect("state");
-    let out = assert_cmd::Command::cargo_bin("mlab")
+    home
+}
+
+fn mlab_in(home: &std::path::Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("mlab")
         .expect("mlab binary")
-        .env("MLAB_HOME", home.path())
-        .env("MLAB_LABS_DIR", home.path().join("no-user-labs"))
-        .args(["ssh", "m1", "--timeout", "1", "--", "true"])
+        .env("MLAB_HOME", home)
+        .env("MLAB_LABS_DIR", home.join("no-user-labs"))
+        .args(args)
         .output()
-        .expect("run mlab");
+        .expect("run mlab")
+}
+
+#[test]
+fn ssh_to_an_unreachable_node_exits_255() {
+    let home = unreachable_lab();
+    let out = mlab_in(home.path(), &["ssh", "m1", "--timeout", "1", "--", "true"]);
     assert_eq!(out.status.code(), Some(255), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mlab_in(home.path(), &["ssh", "m1", "--timeout", "1", "-c", "true; true"]);
+    assert_eq!(out.status.code(), Some(255), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mlab_in(home.path(), &["ssh", "m1", "-c", "true", "--", "true"]);
+    assert_eq!(out.status.code(), Some(2), "-c and `--` together are refused: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn open_lists_the_pages_and_says_why_a_page_cannot_open() {
+    let home = unreachable_lab();
+    let out = mlab_in(home.path(), &["open", "--list", "--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pages: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(pages, serde_json::json!([{"service": "mesos", "title": "Mesos masters", "node": "m1", "port": 5050, "path": "/"}]));
+
+    let out = mlab_in(home.path(), &["open"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("no admin router") && stderr.contains("mesos"), "{stderr}");
+    let out = mlab_in(home.path(), &["open", "zookeeper"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("no web page for `zookeeper`"), "{stderr}");
+}
+
+#[test]
+fn forward_refuses_a_bad_spec_or_node_before_listening() {
+    let home = unreachable_lab();
+    let out = mlab_in(home.path(), &["forward", "m1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = mlab_in(home.path(), &["forward", "nonode:80"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("no node `nonode`") && stderr.contains("m1"), "{stderr}");
+    let out = mlab_in(home.path(), &["forward", "m1:5050", "--timeout", "1"]);
+    assert!(!out.status.success() && out.stdout.is_empty(), "nothing is announced for a forward that cannot work");
 }
 
 #[test]

@@ -212,3 +212,65 @@ fn ssh_config_block_works_with_openssh_client() {
     assert!(!refused.status.success(), "ssh must refuse a changed key: {refused:?}");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("HOST IDENTIFICATION HAS CHANGED"), "{refused:?}");
 }
+
+/// A TCP server on loopback that answers each connection with `reply` and then echoes.
+async fn echo_server(reply: &'static [u8]) -> u16 {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind echo");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let _ = socket.write_all(reply).await;
+                let (mut r, mut w) = socket.split();
+                let _ = tokio::io::copy(&mut r, &mut w).await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn forward_carries_concurrent_connections_and_survives_a_refused_one() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sshd = Sshd::start_new();
+    let session = Arc::new(Session::connect(&sshd.target("node-a"), Duration::from_secs(10)).await.expect("connect"));
+    let echo_port = echo_server(b"hello ").await;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let local = listener.local_addr().expect("addr");
+    let target = mlab::ssh::ForwardTarget { host: "127.0.0.1".into(), port: echo_port };
+    let serving = tokio::spawn(mlab::ssh::serve_forward(Arc::clone(&session), listener, target));
+
+    // Two connections at once, each getting its own stream back, byte for byte.
+    let talk = |message: &'static str| async move {
+        let mut stream = tokio::net::TcpStream::connect(local).await.expect("connect to the forward");
+        stream.write_all(message.as_bytes()).await.expect("write");
+        stream.shutdown().await.expect("shutdown");
+        let mut back = Vec::new();
+        stream.read_to_end(&mut back).await.expect("read");
+        String::from_utf8(back).expect("utf8")
+    };
+    let big: &'static str = Box::leak("x".repeat(300_000).into_boxed_str());
+    let (a, b) = tokio::join!(talk("first"), talk(big));
+    assert_eq!(a, "hello first");
+    assert_eq!(b.len(), "hello ".len() + big.len());
+
+    // A forward to a port nothing listens on: that connection is closed, the forward lives on.
+    let closed_port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("probe");
+        probe.local_addr().expect("addr").port()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let refused_local = listener.local_addr().expect("addr");
+    let refusing =
+        tokio::spawn(mlab::ssh::serve_forward(Arc::clone(&session), listener, mlab::ssh::ForwardTarget { host: "127.0.0.1".into(), port: closed_port }));
+    let mut stream = tokio::net::TcpStream::connect(refused_local).await.expect("connect");
+    let mut back = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut back)).await.expect("the refused connection is closed, not left hanging");
+    assert!(read.is_err() || back.is_empty(), "nothing arrives from a closed port: {back:?}");
+    assert_eq!(talk("again").await, "hello again", "the first forward still serves");
+    assert!(!refusing.is_finished() && !serving.is_finished());
+    serving.abort();
+    refusing.abort();
+}

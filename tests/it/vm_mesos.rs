@@ -92,6 +92,23 @@ fn mesos_runs_for_real() {
     let routed = master_state(&mlab, "agent1", &format!("http://{MASTER_IP}/mesos/master/state"));
     assert_eq!(routed["leader"], format!("master@{MASTER_IP}:5050"));
 
+    // From the host: the portal and the Mesos UI through `mlab open`, a port through `mlab forward`.
+    let portal = mlab.listen(&["open", "--no-browser"]);
+    let url = portal.line.strip_prefix("http://").unwrap_or_else(|| panic!("a URL: {}", portal.line)).to_string();
+    let (address, path) = url.split_once('/').map(|(a, p)| (a.to_string(), format!("/{p}"))).expect("URL with a path");
+    assert!(address.starts_with("127.0.0.1:"), "open listens on loopback only: {address}");
+    let (code, page) = vm_support::http_get(&address, &path);
+    assert!(code == 200 && page.contains("Lab e2e-mesos"), "the portal through the forward: {code} {page}");
+    let (code, body) = vm_support::http_get(&address, "/mesos/master/state");
+    let state: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{code}: not JSON ({e}): {body}"));
+    assert_eq!(state["leader"], format!("master@{MASTER_IP}:5050"));
+    assert_eq!(portal.stop(), Some(0), "Ctrl-C ends `mlab open` normally");
+    let forward = mlab.listen(&["forward", "agent1:5051"]);
+    let address = forward.line.split_whitespace().next().expect("the local address").to_string();
+    let (code, body) = vm_support::http_get(&address, "/state");
+    assert!(code == 200 && body.contains("agent1.e2e-mesos.test"), "the agent's own API through the forward: {code} {body}");
+    assert_eq!(forward.stop(), Some(0));
+
     let (ok, _, stderr) = mlab.run(&["destroy", "--yes"]);
     assert!(ok, "{stderr}");
     assert!(!libvirt_objects().contains("mlab-e2e-mesos"), "left in libvirt: {}", libvirt_objects());

@@ -206,3 +206,47 @@ pub fn provisioners_with_artifact(dir: &std::path::Path, artifact: &str, file: &
     std::fs::write(dir.join("artifacts.yaml"), serde_yaml_ng::to_string(&catalog).expect("YAML")).expect("write the catalog");
     dir.to_path_buf()
 }
+
+/// A long-running `mlab open`/`mlab forward`: the child and the first line it printed (the URL or
+/// the address it listens on). Interrupted with SIGINT, as Ctrl-C would, on `stop`.
+pub struct Listening {
+    child: std::process::Child,
+    pub line: String,
+}
+
+impl Mlab {
+    pub fn listen(&self, args: &[&str]) -> Listening {
+        use std::io::BufRead;
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_mlab"));
+        cmd.args(args).env("MLAB_HOME", &self.home).env("MLAB_LABS_DIR", self.home.join("no-user-labs")).env_remove("MLAB_LAB");
+        cmd.stdout(std::process::Stdio::piped()).stdin(std::process::Stdio::null());
+        let mut child = cmd.spawn().expect("start mlab");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read the first line");
+        assert!(!line.is_empty(), "mlab {args:?} ended without saying where it listens: {:?}", child.wait());
+        Listening { child, line: line.trim().to_string() }
+    }
+}
+
+impl Listening {
+    /// Ctrl-C; the exit code.
+    pub fn stop(mut self) -> Option<i32> {
+        // SAFETY: signalling a child this test started and has not yet waited for.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+        self.child.wait().expect("wait").code()
+    }
+}
+
+/// `GET path` from `address` (`127.0.0.1:PORT`) over plain HTTP/1.0: (status code, body).
+pub fn http_get(address: &str, path: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap_or_else(|e| panic!("connect {address}: {e}"));
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(30))).expect("timeout");
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {address}\r\n\r\n").expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).expect("read the response");
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let code = head.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or_else(|| panic!("no HTTP status from {address}{path}: {head}"));
+    (code, body.to_string())
+}

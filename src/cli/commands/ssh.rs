@@ -1,4 +1,4 @@
-//! `mlab ssh [NODE] [-- CMD...]`: a shell on a node, or one command.
+//! `mlab ssh [NODE] [-c 'SHELL STRING' | -- CMD...]`: a shell on a node, or one command.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -11,16 +11,20 @@ use mlab::ssh::{Session, shell_quote};
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
 use crate::cli::{Context, Failure};
 
-/// Open a shell on a node, or run one command there (`mlab ssh agent1 -- uptime`); exits with
-/// the command's status, or 255 when the node cannot be reached
+/// Open a shell on a node, or run one command there (`mlab ssh agent1 -- uptime`, or a shell
+/// string: `mlab ssh agent1 -c 'cd /tmp; ls'`); exits with the command's status, or 255 when the
+/// node cannot be reached
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The node (on a terminal, omit it to pick one)
     #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::node_names))]
     pub node: Option<String>,
     /// The command and its arguments, after `--`; each word reaches the node as one argument
-    #[arg(last = true, value_name = "CMD")]
+    #[arg(last = true, value_name = "CMD", conflicts_with = "shell_command")]
     pub command: Vec<String>,
+    /// A command line for the node's shell, as written (`;`, pipes, `$VAR` and globs work there)
+    #[arg(short = 'c', long = "command", value_name = "SHELL STRING")]
+    pub shell_command: Option<String>,
     /// Seconds to wait for the node to answer (1 to 86400)
     #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
@@ -46,10 +50,15 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
                 return Ok(255);
             }
         };
-        let status = if args.command.is_empty() {
-            session.shell().await
-        } else {
-            session.exec(&shell_quote(&args.command), tokio::io::stdout(), tokio::io::stderr()).await
+        // `-c` goes to the node's shell as written; words after `--` each arrive as one word.
+        let command = match (&args.shell_command, args.command.is_empty()) {
+            (Some(line), _) => Some(line.clone()),
+            (None, false) => Some(shell_quote(&args.command)),
+            (None, true) => None,
+        };
+        let status = match command {
+            None => session.shell().await,
+            Some(command) => session.exec(&command, tokio::io::stdout(), tokio::io::stderr()).await,
         }
         .map_err(|e| Failure::Other(e.into()))?;
         let _ = session.close().await;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use mlab::lifecycle;
 
 use crate::cli::lab_args::LabArgs;
-use crate::cli::{Context, Failure, lab_args::block_on};
+use crate::cli::{Context, Failure};
 
 /// Print an OpenSSH config block for the lab's nodes (same key, pinned host keys)
 #[derive(Debug, clap::Args)]
@@ -15,7 +15,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    let (_, instance) = block_on(args.target.open(ctx))??;
+    let instance = args.target.instance(ctx)?;
     let targets: Vec<_> = instance.lab.autostart_nodes().map(|n| lifecycle::ssh_target(&instance.dir, n)).collect();
     print!("{}", mlab::ssh::ssh_config_block(&targets));
     Ok(ExitCode::SUCCESS)

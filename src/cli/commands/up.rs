@@ -96,7 +96,12 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     if let Some(readiness) = &report.readiness {
         print_readiness(readiness);
     }
-    println!("next: `mlab ssh NODE`, `mlab status`");
+    // The portal is forwarded on demand: nothing listens on the host after `up` returns.
+    if report.has_portal {
+        println!("next: `mlab open` (the lab portal in a browser on this host), `mlab ssh NODE`, `mlab status`");
+    } else {
+        println!("next: `mlab ssh NODE`, `mlab status`, `mlab open --list`");
+    }
     Ok(status)
 }
 

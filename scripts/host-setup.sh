@@ -8,7 +8,7 @@
 #
 #   scripts/host-setup.sh               what mlab needs to run labs
 #   scripts/host-setup.sh --test-tools  plus what the test suite uses (a local sshd to test
-#                                       against, tmux, nginx, haproxy, shellcheck and systemd-analyze to check
+#                                       against, tmux, nginx, haproxy, shellcheck, systemd-analyze and graphviz to check
 #                                       rendered files, maven for the Kafka test)
 set -euo pipefail
 
@@ -22,7 +22,7 @@ packages=(
 qemu_packages=(qemu-system-x86 qemu-utils)
 if [[ "${1:-}" == "--test-tools" ]]; then
     # maven and a JDK: the Kafka VM test builds a broker's libs/ from Maven Central.
-    packages+=(openssh-server tmux nginx-light haproxy shellcheck systemd maven openjdk-17-jdk-headless)
+    packages+=(openssh-server tmux nginx-light haproxy shellcheck systemd graphviz maven openjdk-17-jdk-headless)
 fi
 
 installed_version() { dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "ii" {print $2}'; }

@@ -41,9 +41,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Labs(commands::labs::Args),
+    Init(commands::init::Args),
     Show(commands::show::Args),
     Validate(commands::validate::Args),
     Plan(commands::plan::Args),
+    Graph(commands::graph::Args),
     Schema(commands::schema::Args),
     Up(commands::up::Args),
     Status(commands::status::Args),
@@ -89,9 +91,11 @@ pub fn main() -> ExitCode {
     let ctx = Context { provisioners: cli.provisioners, library: mlab::lab::LabLibrary::from_env() };
     let result = match cli.command {
         Command::Labs(args) => commands::labs::run(&ctx, args),
+        Command::Init(args) => commands::init::run(&ctx, args),
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Validate(args) => commands::validate::run(&ctx, args),
         Command::Plan(args) => commands::plan::run(&ctx, args),
+        Command::Graph(args) => commands::graph::run(&ctx, args),
         Command::Schema(args) => commands::schema::run(&ctx, args),
         Command::Up(args) => commands::up::run(&ctx, args),
         Command::Status(args) => commands::status::run(&ctx, args),

@@ -5,6 +5,8 @@
 pub mod compose;
 pub mod diagnostic;
 pub mod fields;
+pub mod graph;
+pub mod init;
 pub mod library;
 pub mod model;
 pub mod parse;

@@ -350,3 +350,64 @@ fn colour_and_log_detail_follow_the_global_options() {
     let both = mlab().args(["-q", "-v", "labs"]).output().unwrap();
     assert_eq!(both.status.code(), Some(2), "-q and -v contradict each other");
 }
+
+#[test]
+fn graph_draws_every_node_and_service_in_both_languages() {
+    let lab: serde_json::Value = serde_json::from_str(&stdout(&["show", "ha-cluster", "--json"])).unwrap();
+    let mermaid = stdout(&["graph", "ha-cluster"]);
+    assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
+    for node in lab["nodes"].as_array().unwrap() {
+        let (name, ip) = (node["name"].as_str().unwrap(), node["ip"].as_str().unwrap());
+        assert!(mermaid.contains(&format!("node_{}[\"{name}<br/>{ip}<br/>", name.replace('-', "_"))), "{name} {ip}:\n{mermaid}");
+    }
+    let masters = lab["services"].as_array().unwrap().iter().find(|s| s["name"] == "mesos").unwrap()["nodes"].as_array().unwrap().len();
+    assert_eq!(mermaid.matches("svc_mesos -.-> ").count(), masters, "one edge per master:\n{mermaid}");
+
+    // Graphviz itself reads the DOT: a quoting slip fails here.
+    let dot = stdout(&["graph", "ha-cluster", "--format", "dot"]);
+    let mut child = std::process::Command::new("dot")
+        .arg("-Tplain")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("graphviz's `dot` (scripts/host-setup.sh --test-tools installs it)");
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), dot.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "dot refused:\n{}\n{dot}", String::from_utf8_lossy(&out.stderr));
+    let plain = String::from_utf8_lossy(&out.stdout);
+    let drawn = plain.lines().filter(|l| l.starts_with("node ")).count();
+    assert_eq!(drawn, 1 + lab["nodes"].as_array().unwrap().len() + lab["services"].as_array().unwrap().len(), "{plain}");
+}
+
+#[test]
+fn init_writes_a_lab_that_loads_and_never_replaces_one() {
+    let labs = tempfile::tempdir().unwrap();
+    let run =
+        |args: &[&str]| Command::cargo_bin("mlab").unwrap().env("MLAB_LABS_DIR", labs.path()).env_remove("MLAB_PROVISIONERS").args(args).output().unwrap();
+    for (name, extra) in [("classroom", &[][..]), ("big-spark", &["--extends", "spark-lab"][..])] {
+        let out = run(&[&["init", name][..], extra].concat());
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let file = labs.path().join(format!("{name}.yaml"));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), file.display().to_string());
+        let text = std::fs::read_to_string(&file).unwrap();
+        let schema = text.lines().next().unwrap().strip_prefix("# yaml-language-server: $schema=").expect("the modeline first").to_string();
+        let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&schema).unwrap()).expect("the schema it names is JSON");
+        assert!(schema["properties"]["nodes"].is_object(), "{schema}");
+        // `mlab show NAME` finds it by name, as `mlab up NAME` will.
+        let out = run(&["show", name, "--json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let lab: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(lab["name"], name);
+        assert!(lab["nodes"].as_array().unwrap().len() >= 3, "{lab}");
+    }
+    let before = std::fs::read_to_string(labs.path().join("classroom.yaml")).unwrap();
+    let out = run(&["init", "classroom", "--extends", "mini-cluster"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("already exists"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(std::fs::read_to_string(labs.path().join("classroom.yaml")).unwrap(), before, "the user's file is left as it was");
+    for bad in [&["init", "Bad_Name"][..], &["init", "fine", "--extends", "nonesuch"]] {
+        let out = run(bad);
+        assert!(!out.status.success(), "{bad:?}");
+    }
+    assert!(!labs.path().join("fine.yaml").exists(), "nothing is written for a base that does not load");
+}

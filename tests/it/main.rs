@@ -16,6 +16,7 @@ mod box_build;
 mod cli;
 mod cli_doctor;
 mod properties;
+mod readme;
 mod render_behaviour;
 mod render_hostile;
 mod render_snapshots;

@@ -57,6 +57,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         let bind = SocketAddr::new(args.address, args.spec.local);
         let forwarding =
             Forwarding::open(&instance, &args.spec.node, args.spec.port, bind, Duration::from_secs(args.timeout)).await.map_err(lifecycle_failure)?;
+        let interrupt = Interrupt::listen()?;
         // Rust's stdout flushes each line, so a script waiting for this line gets it at once.
         println!("{} {}:{}", forwarding.local, forwarding.node, forwarding.target.port);
         if !crate::cli::output::quiet() {
@@ -65,16 +66,26 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
                 forwarding.local, forwarding.node, args.spec.port, forwarding.target.host, forwarding.target.port
             );
         }
-        serve_until_interrupted(forwarding).await
+        serve_until_interrupted(forwarding, interrupt).await
     })??;
     Ok(ExitCode::SUCCESS)
 }
 
+/// Ctrl-C, listened for before the address is printed: a script that reads the line and
+/// interrupts at once must find the handler in place, not the default that kills.
+pub struct Interrupt(tokio::signal::unix::Signal);
+
+impl Interrupt {
+    pub fn listen() -> Result<Interrupt, Failure> {
+        Ok(Interrupt(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?))
+    }
+}
+
 /// Serve a forward until Ctrl-C (a normal end) or a failure.
-pub async fn serve_until_interrupted(forwarding: Forwarding) -> Result<(), Failure> {
+pub async fn serve_until_interrupted(forwarding: Forwarding, mut interrupt: Interrupt) -> Result<(), Failure> {
     tokio::select! {
         served = forwarding.serve() => served.map_err(lifecycle_failure),
-        _ = tokio::signal::ctrl_c() => Ok(()),
+        _ = interrupt.0.recv() => Ok(()),
     }
 }
 

@@ -49,6 +49,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         let forwarding = Forwarding::open(&instance, &page.node, page.port, bind, Duration::from_secs(args.timeout))
             .await
             .map_err(crate::cli::lab_args::lifecycle_failure)?;
+        let interrupt = crate::cli::commands::forward::Interrupt::listen()?;
         let url = format!("http://{}{}", forwarding.local, page.path);
         println!("{url}");
         if !crate::cli::output::quiet() {
@@ -57,7 +58,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         if !args.no_browser {
             start_browser(&url);
         }
-        crate::cli::commands::forward::serve_until_interrupted(forwarding).await
+        crate::cli::commands::forward::serve_until_interrupted(forwarding, interrupt).await
     })??;
     Ok(ExitCode::SUCCESS)
 }

@@ -103,10 +103,18 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A plain, borderless table (like `kubectl get`), easy to read and to grep.
+/// A plain, borderless table (like `kubectl get`), easy to read and to grep. On a terminal (or
+/// with `COLUMNS` set) long cells wrap so every line fits its width; piped elsewhere, each row
+/// stays one line for `grep` and `awk`.
 pub fn table(header: &[&str]) -> comfy_table::Table {
     let mut t = comfy_table::Table::new();
     t.load_style(comfy_table::presets::NOTHING).set_header(header.to_vec());
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<u16>().ok()).filter(|c| *c >= 20);
+    if let Some(columns) = columns {
+        t.set_width(columns).set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    } else if std::io::stdout().is_terminal() {
+        t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+    }
     t
 }
 

@@ -411,3 +411,14 @@ fn init_writes_a_lab_that_loads_and_never_replaces_one() {
     }
     assert!(!labs.path().join("fine.yaml").exists(), "nothing is written for a base that does not load");
 }
+
+#[test]
+fn tables_fit_the_width_they_are_given_and_stay_whole_in_a_pipe() {
+    let widest = |out: &str| out.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let piped = String::from_utf8(mlab().env_remove("COLUMNS").arg("labs").output().unwrap().stdout).unwrap();
+    assert!(widest(&piped) > 70, "off a terminal each row is one line, for grep:\n{piped}");
+    assert!(piped.lines().any(|l| l.starts_with(" mini-cluster ") && l.contains("agent2-5 on demand")), "{piped}");
+    let narrow = String::from_utf8(mlab().env("COLUMNS", "60").arg("labs").output().unwrap().stdout).unwrap();
+    assert!(widest(&narrow) <= 60, "wrapped to 60 columns:\n{narrow}");
+    assert!(narrow.contains("demand"), "nothing is cut, only wrapped:\n{narrow}");
+}

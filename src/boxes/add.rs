@@ -36,7 +36,7 @@ impl Source {
 impl BoxStore {
     /// Add the box `name` from `source` (an http(s) URL or a local file). The image is
     /// streamed into a working directory inside the store while its sha256 is computed;
-    /// if `sha256` is given and differs, or anything else fails, nothing is kept.
+    /// a URL needs `sha256`; if it is given and differs, or anything else fails, nothing is kept.
     /// qcow2 images are stored as they are; raw images are converted to qcow2.
     pub fn add(&self, name: &str, source: &str, sha256: Option<&str>, progress: Progress) -> Result<BoxImage> {
         if self.contains(name) {
@@ -45,6 +45,11 @@ impl BoxStore {
         self.box_dir(name)?;
         let expected = sha256.map(|given| parse_sha256(given).ok_or_else(|| BoxError::BadChecksum(given.to_string()))).transpose()?;
         let parsed = Source::parse(source)?;
+        // A download, plain http included, is only as good as the checksum it is checked
+        // against; a local file is the user's own, and its sha256 is logged.
+        if matches!(parsed, Source::Url(_)) && expected.is_none() {
+            return Err(BoxError::ChecksumRequired(source.to_string()));
+        }
 
         // Dropping `work` on any early return deletes everything fetched so far.
         let work = self.work_dir(name, "add")?;

@@ -40,6 +40,11 @@ pub enum BoxError {
     #[error("'{0}' is not a sha256 checksum: give 64 hexadecimal digits")]
     BadChecksum(String),
 
+    #[error(
+        "{0} is downloaded, so its sha256 is required: add `--sha256 H` with the value from the image publisher's SHA256SUMS (nothing unverified becomes a box)"
+    )]
+    ChecksumRequired(String),
+
     #[error("{path} is a '{format}' image; mlab boxes must be qcow2 or raw disk images (e.g. a Debian 'genericcloud' .qcow2)")]
     UnsupportedFormat { path: PathBuf, format: String },
 

@@ -108,6 +108,10 @@ fn bad_inputs_are_refused_before_any_work() {
     assert!(matches!(store.add("Bad/Name", "x", None, Progress::Hide), Err(BoxError::InvalidName(_))));
     assert!(matches!(store.add("ok", "/no/such/file.qcow2", None, Progress::Hide), Err(BoxError::BadSource(_))));
     assert!(matches!(store.add("ok", "ftp://example/x", None, Progress::Hide), Err(BoxError::BadSource(_))));
+    // Refused before any connection is made: the address is a closed loopback port.
+    for url in ["http://127.0.0.1:9/disk.qcow2", "https://127.0.0.1:9/disk.qcow2"] {
+        assert!(matches!(store.add("ok", url, None, Progress::Hide), Err(BoxError::ChecksumRequired(_))), "{url}");
+    }
     let image = qemu_img_create(tmp.path(), "qcow2", "a.qcow2");
     let bad_sum = store.add("ok", image.to_str().expect("utf-8"), Some("abc"), Progress::Hide);
     assert!(matches!(bad_sum, Err(BoxError::BadChecksum(_))), "{bad_sum:?}");

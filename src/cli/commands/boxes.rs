@@ -25,7 +25,7 @@ pub enum BoxCommand {
     Add {
         name: String,
         source: String,
-        /// Expected SHA-256 of the image; on a mismatch nothing is kept
+        /// Expected SHA-256 of the image (required for a URL); on a mismatch nothing is kept
         #[arg(long)]
         sha256: Option<String>,
     },

@@ -111,11 +111,33 @@ impl ArtifactCache {
         Ok(true)
     }
 
-    /// The cached file of a pinned artifact, if it is here.
+    /// The cached file of a pinned artifact, if it is here and still what was verified.
+    ///
+    /// Cheap on the common path: a file whose size and modification time match the stamp
+    /// written when it was last hashed is trusted. Any other (changed in place, truncated, or
+    /// cached before stamps existed) is hashed again; a file that no longer matches its
+    /// checksum is not used, so the artifact is fetched or built again.
     pub fn pinned(&self, sha256: &str, file_name: &str) -> Option<CachedFile> {
         let path = self.path_of(sha256, file_name);
-        let size = std::fs::metadata(&path).ok().filter(|m| m.is_file())?.len();
-        Some(CachedFile { path, sha256: sha256.to_string(), file_name: file_name.to_string(), size })
+        let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
+        let stamp = verified_stamp(&meta);
+        let stamp_path = stamp_path(&path);
+        if std::fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
+            match crate::boxes::sha256_file(&path) {
+                Ok(actual) if actual == sha256 => {
+                    let _ = write_atomically(&stamp_path, stamp.as_bytes());
+                }
+                Ok(actual) => {
+                    tracing::warn!(path = %path.display(), expected = sha256, actual, "a cached file changed; it is not used");
+                    return None;
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "a cached file cannot be read; it is not used");
+                    return None;
+                }
+            }
+        }
+        Some(CachedFile { path, sha256: sha256.to_string(), file_name: file_name.to_string(), size: meta.len() })
     }
 
     /// What the build `name` with key `key` made, if it finished before and its file is here.
@@ -156,6 +178,10 @@ impl ArtifactCache {
         let dir = path.parent().unwrap_or(&self.dir).to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|e| ArtifactError::io("create", &dir, e))?;
         temp.persist(&path).map_err(|e| ArtifactError::io("move into place", &path, e.error))?;
+        // Hashed on the way in: stamped, so `pinned` need not hash it again.
+        if let Ok(meta) = std::fs::metadata(&path) {
+            let _ = write_atomically(&stamp_path(&path), verified_stamp(&meta).as_bytes());
+        }
         Ok(CachedFile { path, sha256, file_name: file_name.to_string(), size })
     }
 
@@ -255,6 +281,18 @@ impl ArtifactCache {
 
 /// Partial files a killed mlab left (a Ctrl-C ends the process before it can remove its own):
 /// any a day old is no copy still running.
+/// Size and modification time (ns) of a file when its checksum was last confirmed.
+fn verified_stamp(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!("{} {}.{:09} {}\n", meta.len(), meta.mtime(), meta.mtime_nsec(), meta.ino())
+}
+
+/// Beside the file, hidden: `.NAME.verified`.
+fn stamp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.verified"))
+}
+
 fn remove_abandoned(incoming: &Path) {
     let Ok(entries) = std::fs::read_dir(incoming) else { return };
     let day = std::time::Duration::from_secs(24 * 3600);
@@ -300,6 +338,25 @@ mod tests {
             origin: None,
             sha512: None,
         }
+    }
+
+    #[test]
+    fn a_cached_file_changed_in_place_is_not_trusted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = ArtifactCache::new(tmp.path().join("cache"));
+        let stored = cache.store(&mut &b"mesos build"[..], "mesos.tar.gz", None, |_| {}).unwrap();
+        assert_eq!(cache.pinned(&stored.sha256, "mesos.tar.gz"), Some(stored.clone()), "found after a store");
+        // A cache from before stamps: hashed once, then stamped.
+        std::fs::remove_file(stamp_path(&stored.path)).unwrap();
+        assert_eq!(cache.pinned(&stored.sha256, "mesos.tar.gz"), Some(stored.clone()));
+        assert!(stamp_path(&stored.path).exists(), "stamped after the hash matched");
+        // Same size, other bytes: the stamp no longer matches, the hash does not either.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&stored.path, b"mesos BUILD").unwrap();
+        assert_eq!(cache.pinned(&stored.sha256, "mesos.tar.gz"), None, "a changed file is not used");
+        // Stored again, it is found again.
+        let again = cache.store(&mut &b"mesos build"[..], "mesos.tar.gz", None, |_| {}).unwrap();
+        assert_eq!(cache.pinned(&again.sha256, "mesos.tar.gz"), Some(again));
     }
 
     #[test]

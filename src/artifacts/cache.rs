@@ -113,7 +113,7 @@ impl ArtifactCache {
 
     /// The cached file of a pinned artifact, if it is here and still what was verified.
     ///
-    /// Cheap on the common path: a file whose size and modification time match the stamp
+    /// Cheap on the common path: a file whose size, modification time and inode match the stamp
     /// written when it was last hashed is trusted. Any other (changed in place, truncated, or
     /// cached before stamps existed) is hashed again; a file that no longer matches its
     /// checksum is not used, so the artifact is fetched or built again.
@@ -281,7 +281,7 @@ impl ArtifactCache {
 
 /// Partial files a killed mlab left (a Ctrl-C ends the process before it can remove its own):
 /// any a day old is no copy still running.
-/// Size and modification time (ns) of a file when its checksum was last confirmed.
+/// Size, modification time (ns) and inode of a file when its checksum was last confirmed.
 fn verified_stamp(meta: &std::fs::Metadata) -> String {
     use std::os::unix::fs::MetadataExt;
     format!("{} {}.{:09} {}\n", meta.len(), meta.mtime(), meta.mtime_nsec(), meta.ino())

@@ -5,7 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tracing::{debug, info, warn};
 
 use super::{Result, Session};
@@ -50,7 +50,6 @@ pub async fn serve_forward(session: Arc<Session>, listener: TcpListener, target:
                 }
                 Err(e) => warn!(%from, error = %e, "the node could not open the forwarded connection"),
             }
-            drop::<TcpStream>(local);
         });
     }
 }

@@ -279,8 +279,6 @@ impl ArtifactCache {
     }
 }
 
-/// Partial files a killed mlab left (a Ctrl-C ends the process before it can remove its own):
-/// any a day old is no copy still running.
 /// Size, modification time (ns) and inode of a file when its checksum was last confirmed.
 fn verified_stamp(meta: &std::fs::Metadata) -> String {
     use std::os::unix::fs::MetadataExt;
@@ -293,6 +291,8 @@ fn stamp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.verified"))
 }
 
+/// Partial files a killed mlab left (a Ctrl-C ends the process before it can remove its own):
+/// any a day old is no copy still running.
 fn remove_abandoned(incoming: &Path) {
     let Ok(entries) = std::fs::read_dir(incoming) else { return };
     let day = std::time::Duration::from_secs(24 * 3600);

@@ -160,8 +160,9 @@ pub struct NodeInfo {
     pub name: String,
     pub state: NodeState,
     pub ip: Option<Ipv4Addr>,
-    /// Files the VM's definition uses that are not there (its disk or seed): such a node
-    /// cannot boot, and `up` defines it again.
+    /// The files the VM's definition uses (its disk and seed), where the provider knows them.
+    pub files: Vec<std::path::PathBuf>,
+    /// Those of `files` that are not there: such a node cannot boot, and `up` defines it again.
     pub missing_files: Vec<std::path::PathBuf>,
 }
 

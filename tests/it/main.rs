@@ -26,7 +26,6 @@ mod ssh;
 mod ssh_shell;
 mod upstream_flags;
 mod vm_boot;
-mod vm_frameworks;
 mod vm_lifecycle;
 mod vm_mesos;
 mod vm_provision;

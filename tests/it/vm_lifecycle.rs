@@ -51,6 +51,15 @@ async fn lab_lifecycle_with_real_vms() {
     assert_eq!(report["already_up"], false);
     assert_eq!(report["created"].as_array().unwrap().len(), 2, "{report}");
 
+    // The same lab from another mlab home finds VMs of its name whose disks are not its own:
+    // it refuses to boot or redefine them, and says what to do.
+    let other_home = vm_state_dir("mlab-e2e-other-");
+    let other = Mlab::new(other_home.path());
+    let (code, _, stderr) = other.run_code(&["up", lab, "--no-provision"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("already has a VM for node `") && stderr.contains("not in this lab's directory") && stderr.contains("--name NAME"), "{stderr}");
+    assert!(!other.lab_dir(LAB).join("disks").read_dir().is_ok_and(|mut d| d.next().is_some()), "no disk was made for them");
+
     // --host-entries: the host's hosts file lists the nodes too.
     let hosts = std::fs::read_to_string(&host_hosts).unwrap();
     assert!(hosts.starts_with("127.0.0.1\tlocalhost\n# BEGIN mlab e2e-pair\n"), "{hosts}");

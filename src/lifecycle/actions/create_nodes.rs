@@ -10,6 +10,17 @@ use crate::provider::{NodeState, create_nodes};
 
 pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
     let existing = ctx.conn.provider.list_nodes(&ctx.dir.name).await?;
+    // A VM of this lab's name whose disk lives in another lab directory (another MLAB_HOME, or
+    // a run that was killed and left its VMs defined) is someone else's: booting it would give
+    // a node this lab has no key for, and defining over it would take it from its owner.
+    if let Some((node, file)) = existing.iter().find_map(|e| e.files.iter().find(|f| !f.starts_with(&ctx.dir.root)).map(|f| (e, f))) {
+        return Err(LifecycleError::ForeignNode {
+            lab: ctx.dir.name.clone(),
+            node: node.name.clone(),
+            file: file.display().to_string(),
+            dir: ctx.dir.root.display().to_string(),
+        });
+    }
     // A stopped VM whose disk or seed is gone (an `up` killed while libvirt was defining it,
     // then `destroy` removed the lab's files) cannot boot: it is defined again from scratch.
     let incomplete: Vec<String> = existing

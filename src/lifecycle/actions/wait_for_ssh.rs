@@ -23,6 +23,12 @@ pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
                     line.finish_with_message(format!("answers SSH at {}", target.host));
                     Ok((target.node.clone(), Instant::now(), session))
                 }
+                // A key that cannot be read or a host key that does not match is no matter of
+                // waiting: it is reported as itself.
+                Err(e) if !matches!(e, crate::ssh::SshError::Deadline { .. }) => {
+                    line.finish_with_message("SSH refused");
+                    Err(LifecycleError::Ssh(e))
+                }
                 Err(e) => {
                     line.finish_with_message("no SSH answer");
                     Err(LifecycleError::SshTimeout {

@@ -352,7 +352,7 @@ impl Provider for LibvirtProvider {
                 if let Some(facts) = domain_facts(&xml).filter(|f| f.lab == lab) {
                     // Files are looked at only where they live: on this host.
                     let missing_files = if local { facts.disk_files.iter().filter(|f| !f.exists()).cloned().collect() } else { Vec::new() };
-                    nodes.push(NodeInfo { name: facts.node, state: domain_state(&domain, &name)?, ip: facts.ip, missing_files });
+                    nodes.push(NodeInfo { name: facts.node, state: domain_state(&domain, &name)?, ip: facts.ip, files: facts.disk_files, missing_files });
                 }
             }
             nodes.sort_by(|a, b| a.name.cmp(&b.name));

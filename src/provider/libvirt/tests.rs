@@ -226,6 +226,7 @@ async fn node_lifecycle_on_test_driver() {
     assert_eq!(nodes.len(), 1);
     assert_eq!(nodes[0].name, "n1");
     assert_eq!(nodes[0].ip, Some(spec.ip));
+    assert_eq!(nodes[0].files, [spec.disk_path.clone(), spec.seed_path.clone()], "the files its definition uses");
     assert!(nodes[0].missing_files.is_empty(), "{:?}", nodes[0].missing_files);
     // A seed removed behind the definition's back is reported, so `up` can define it again.
     std::fs::rename(&spec.seed_path, dir.path().join("seed.aside")).expect("move seed");

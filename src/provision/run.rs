@@ -1,4 +1,4 @@
-//! Running the stages: each step on its nodes in parallel, stage after stage, over SSH.
+//! Running the steps over SSH: every node through its own steps in stage order, all nodes at once.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -14,7 +14,6 @@ use super::plan::{NodeStep, StepPlan};
 use crate::progress::NodeProgress;
 use crate::ssh::{Session, UploadOptions, shell_quote};
 use crate::state::{LabDir, LabState};
-use crate::tasks::join_each;
 
 /// Where step files wait on the guest (relative to the login user's home) before `sudo install`.
 const STAGING: &str = ".mlab-stage";
@@ -116,10 +115,20 @@ struct Finished {
     result: Result<(), String>,
 }
 
-/// Run the stages of `plan` in order, each step as `decisions` says, on the nodes of `runners`.
-/// Finished steps are recorded in `state` (saved after every stage); a failed step, or one
-/// whose task ended abnormally, is forgotten there and fails its stage. Stops after the first
-/// stage with a failure.
+/// A step a node will run, with the artifacts it uploads and its log.
+struct QueuedStep {
+    ns: NodeStep,
+    uploads: Vec<(String, PathBuf)>,
+    log: PathBuf,
+}
+
+/// Run the steps of `plan` as `decisions` say, on the nodes of `runners`. Each node goes
+/// through its own steps in stage order, independently of the others: no step waits for a
+/// peer's step (a service that needs a peer retries until the peer answers, and readiness is
+/// checked live at the end), so a node never idles at a barrier while another finishes a step
+/// it does not have. A node stops at its first failure; the others finish their steps.
+/// Finished steps are recorded in `state`, saved as each one ends; a failed step, or one whose
+/// task ended abnormally, is forgotten there. The first failure is the error.
 pub async fn run_stages(
     plan: &StepPlan,
     decisions: &HashMap<(String, String), StepDecision>,
@@ -132,81 +141,102 @@ pub async fn run_stages(
     let mut report = ProvisionReport::default();
     let lines: HashMap<&String, crate::progress::NodeLine> = runners.keys().map(|n| (n, progress.line(n))).collect();
     let outcome = |ns: &NodeStep, status, seconds, note| StepOutcome { node: ns.node.clone(), step: ns.step.clone(), status, seconds, note };
-    for stage in &plan.stages {
-        let mut running = tokio::task::JoinSet::new();
-        // Which step each task runs, so a task that panicked fails that step.
-        let mut tasks: HashMap<tokio::task::Id, (String, String, String)> = HashMap::new();
-        for ns in &stage.nodes {
-            let decision = decisions.get(&(ns.node.clone(), ns.step.clone())).cloned().unwrap_or(StepDecision::FilteredOut);
-            let runner = match (decision, runners.get(&ns.node)) {
-                (StepDecision::Run, Some(runner)) => Arc::clone(runner),
-                (StepDecision::Blocked(reason), _) => {
-                    report.steps.push(outcome(ns, StepStatus::Skipped, 0.0, Some(reason)));
-                    continue;
-                }
-                (StepDecision::Unchanged, _) => {
-                    report.steps.push(outcome(ns, StepStatus::Unchanged, 0.0, None));
-                    continue;
-                }
-                _ => continue,
-            };
-            let line = lines.get(&ns.node).cloned();
-            let ns = ns.clone();
-            let log = dir.step_log(&ns.node, &ns.step);
-            let uploads: Vec<(String, PathBuf)> = ns.artifacts.iter().filter_map(|name| artifact_files.get(name).map(|p| (name.clone(), p.clone()))).collect();
-            let key = (ns.node.clone(), ns.step.clone(), ns.hash.clone());
-            let handle = running.spawn(async move {
+
+    // Each node's steps to run, in stage order; the others are reported as they are.
+    let mut pipelines: BTreeMap<String, Vec<NodeStep>> = BTreeMap::new();
+    for ns in plan.stages.iter().flat_map(|stage| &stage.nodes) {
+        match decisions.get(&(ns.node.clone(), ns.step.clone())).cloned().unwrap_or(StepDecision::FilteredOut) {
+            StepDecision::Run if runners.contains_key(&ns.node) => pipelines.entry(ns.node.clone()).or_default().push(ns.clone()),
+            StepDecision::Blocked(reason) => report.steps.push(outcome(ns, StepStatus::Skipped, 0.0, Some(reason))),
+            StepDecision::Unchanged => report.steps.push(outcome(ns, StepStatus::Unchanged, 0.0, None)),
+            _ => {}
+        }
+    }
+
+    let (finished_tx, mut finished_rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
+    let mut nodes = tokio::task::JoinSet::new();
+    for (node, steps) in pipelines {
+        let runner = Arc::clone(&runners[&node]);
+        let line = lines.get(&node).cloned();
+        let finished_tx = finished_tx.clone();
+        let steps: Vec<QueuedStep> = steps
+            .into_iter()
+            .map(|ns| QueuedStep {
+                uploads: ns.artifacts.iter().filter_map(|name| artifact_files.get(name).map(|p| (name.clone(), p.clone()))).collect(),
+                log: dir.step_log(&ns.node, &ns.step),
+                ns,
+            })
+            .collect();
+        nodes.spawn(async move {
+            for QueuedStep { ns, uploads, log } in steps {
                 if let Some(line) = &line {
                     line.set_message(format!("step {}", ns.step));
                 }
                 let t0 = Instant::now();
-                let result = runner.run_step(&ns, &uploads, &log).await;
-                Ok::<_, Finished>(Finished { node: ns.node, step: ns.step, hash: ns.hash, seconds: t0.elapsed().as_secs_f64(), result })
-            });
-            tasks.insert(handle.id(), key);
-        }
-        let finished = join_each(running, |e| {
-            let (node, step, hash) = tasks.get(&e.id()).cloned().unwrap_or_default();
-            Finished { node, step, hash, seconds: 0.0, result: Err(format!("mlab's task for this step ended abnormally ({e}); this is a bug in mlab")) }
-        })
-        .await;
-        let mut first_failure = None;
-        for done in finished.into_iter().map(|r| r.unwrap_or_else(|failed| failed)) {
-            match done.result {
-                Ok(()) => {
-                    state.steps.entry(done.node.clone()).or_default().insert(done.step.clone(), done.hash);
-                    report.steps.push(StepOutcome { node: done.node, step: done.step, status: StepStatus::Done, seconds: done.seconds, note: None });
+                // Its own task, so a step that panics (a bug) fails that step and no other.
+                let runner = Arc::clone(&runner);
+                let step = ns.clone();
+                let result = tokio::spawn(async move { runner.run_step(&step, &uploads, &log).await })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("mlab's task for this step ended abnormally ({e}); this is a bug in mlab")));
+                let failed = result.is_err();
+                let _ = finished_tx.send(Finished { node: ns.node, step: ns.step, hash: ns.hash, seconds: t0.elapsed().as_secs_f64(), result });
+                if failed {
+                    break;
                 }
-                Err(reason) => {
-                    // A failed step runs again next time, whatever it recorded before.
-                    if let Some(steps) = state.steps.get_mut(&done.node) {
-                        steps.remove(&done.step);
-                    }
-                    report.steps.push(StepOutcome {
-                        node: done.node.clone(),
-                        step: done.step.clone(),
-                        status: StepStatus::Failed,
-                        seconds: done.seconds,
-                        note: Some(reason.clone()),
-                    });
-                    let log = dir.step_log(&done.node, &done.step);
-                    first_failure.get_or_insert(ProvisionError::StepFailed {
-                        tail: log_tail(&log, 15),
-                        log: log.display().to_string(),
-                        node: done.node,
-                        step: done.step,
-                        reason,
-                    });
+            }
+        });
+    }
+    drop(finished_tx);
+
+    let mut first_failure = None;
+    while let Some(done) = finished_rx.recv().await {
+        match done.result {
+            Ok(()) => {
+                state.steps.entry(done.node.clone()).or_default().insert(done.step.clone(), done.hash);
+                report.steps.push(StepOutcome { node: done.node, step: done.step, status: StepStatus::Done, seconds: done.seconds, note: None });
+            }
+            Err(reason) => {
+                // A failed step runs again next time, whatever it recorded before.
+                if let Some(steps) = state.steps.get_mut(&done.node) {
+                    steps.remove(&done.step);
                 }
+                report.steps.push(StepOutcome {
+                    node: done.node.clone(),
+                    step: done.step.clone(),
+                    status: StepStatus::Failed,
+                    seconds: done.seconds,
+                    note: Some(reason.clone()),
+                });
+                if let Some(line) = lines.get(&done.node) {
+                    line.finish_with_message(format!("step {} failed", done.step));
+                }
+                let log = dir.step_log(&done.node, &done.step);
+                first_failure.get_or_insert(ProvisionError::StepFailed {
+                    tail: log_tail(&log, 15),
+                    log: log.display().to_string(),
+                    node: done.node,
+                    step: done.step,
+                    reason,
+                });
             }
         }
         state.save(dir)?;
-        if let Some(failure) = first_failure {
-            for line in lines.values() {
-                line.finish_and_clear();
-            }
-            return Err(failure);
+    }
+    // Every node task has ended (the channel closed); a panic outside a step is a bug too.
+    while let Some(joined) = nodes.join_next().await {
+        if let Err(e) = joined {
+            first_failure.get_or_insert(ProvisionError::Task(format!("a node's provisioning ended abnormally ({e}); this is a bug in mlab")));
         }
+    }
+    // The report in plan order, whatever order the nodes finished in.
+    let position: HashMap<&str, usize> = plan.stages.iter().enumerate().map(|(i, s)| (s.step.as_str(), i)).collect();
+    report.steps.sort_by(|a, b| (position.get(a.step.as_str()), &a.node).cmp(&(position.get(b.step.as_str()), &b.node)));
+    if let Some(failure) = first_failure {
+        for line in lines.values() {
+            line.finish_and_clear();
+        }
+        return Err(failure);
     }
     for (node, line) in &lines {
         let mine = report.steps.iter().filter(|s| s.node == **node);
@@ -325,7 +355,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_panicking_step_fails_its_stage_and_is_not_recorded() {
+    async fn a_panicking_step_fails_its_node_and_is_not_recorded() {
         let root = tempfile::tempdir().expect("tmp");
         let dir = LabDir::new(root.path(), "lab");
         dir.create().expect("lab dir");
@@ -337,15 +367,16 @@ mod tests {
         // Recorded by an earlier run: a step that fails now must be forgotten.
         state.steps.entry("n2".into()).or_default().insert("zookeeper".into(), "zookeeper-hash".into());
 
-        let err = run_stages(&plan, &decisions, &runners, &BTreeMap::new(), &dir, &mut state, &NodeProgress::hidden()).await.expect_err("the stage must fail");
+        let err = run_stages(&plan, &decisions, &runners, &BTreeMap::new(), &dir, &mut state, &NodeProgress::hidden()).await.expect_err("the step must fail");
         let ProvisionError::StepFailed { node, step, reason, .. } = &err else { panic!("not a step failure: {err}") };
         assert_eq!((node.as_str(), step.as_str()), ("n2", "zookeeper"));
         assert!(reason.contains("abnormally"), "{reason}");
         assert_eq!(state.steps["n1"].get("zookeeper").map(String::as_str), Some("zookeeper-hash"), "the other node's step finished");
         assert!(!state.steps["n2"].contains_key("zookeeper"), "the panicked step runs again next time");
-        assert!(state.steps.values().all(|s| !s.contains_key("mesos-agent")), "no stage after the failure ran");
+        assert!(!state.steps["n2"].contains_key("mesos-agent"), "the failed node ran no step after the failure");
+        assert_eq!(state.steps["n1"].get("mesos-agent").map(String::as_str), Some("mesos-agent-hash"), "the other node went on with its own steps");
         let saved = LabState::load(&dir).expect("load").expect("saved");
-        assert_eq!(saved.steps, state.steps, "the state was saved at the failing stage");
+        assert_eq!(saved.steps, state.steps, "the state was saved as steps ended");
     }
 
     #[tokio::test]

@@ -1,16 +1,18 @@
 //! The provisioning engine: the rendered files of every node, grouped into ordered steps
 //! (common, then each role in dependency order), run over SSH.
 //!
-//! - A stage is one step on all the nodes that have it, run in parallel; a stage waits for the
-//!   one before it (ZooKeeper is up before the masters, the masters before the agents...).
+//! - A stage is one step on all the nodes that have it. Each node runs its own steps in stage
+//!   order, all nodes at once, with no barrier between nodes: a service that needs a peer's
+//!   (an agent its master, a master the ZooKeeper quorum) retries until the peer answers, and
+//!   readiness is checked live afterwards.
 //! - On a node, a step uploads its files over SFTP, installs them with sudo, then runs its
 //!   script as root. Output goes to `logs/<node>/<step>.log` in the lab directory; the terminal
 //!   shows one line per node.
 //! - Whether a step runs is decided in one place ([`decide`]): filtered out, blocked by an
 //!   artifact the host has not got (never reported as done), unchanged since it last finished
 //!   with the same hash, or run (`--force` runs finished steps again).
-//! - A failure names the node, the step, the last lines of its log and the log's path; the
-//!   other nodes' steps of that stage finish first.
+//! - A failure names the node, the step, the last lines of its log and the log's path; that
+//!   node runs no further step, the other nodes finish theirs.
 //!
 //! Layout: [`plan`] groups rendered files into stages, [`inputs`] says what each step needs
 //! from the artifact cache, [`decide`] decides, [`run`] runs (through [`StepRunner`], an SSH

@@ -105,12 +105,19 @@ const OFF_AT_BOOT: &[&str] = &["zookeeper.service", "docker.service", "docker.so
 /// network, disk growth and `bootcmd` all run in the init stages, before sshd starts). Under
 /// emulation they take a minute of Python after SSH answers; masked, a node is ready for
 /// provisioning when it answers SSH.
-const MASKED: &[&str] = &["cloud-config.service", "cloud-final.service"];
+/// Also `e2scrub_reap` (stale ext4 scrub snapshots of LVM volumes, which a box has none of:
+/// seconds of every boot under emulation).
+const MASKED: &[&str] = &["cloud-config.service", "cloud-final.service", "e2scrub_reap.service"];
+
+/// Runlevels whose `S` links start a SysV init script at boot (systemd's sysv-generator reads
+/// them for scripts without a native unit, as Debian's ZooKeeper is).
+const SYSV_BOOT_RUNLEVELS: &[&str] = &["rc2.d", "rc3.d", "rc4.d", "rc5.d"];
 
 /// What `configure_guest` makes of a box, recorded as `BoxMeta::guest_setup`: 2 masks cloud-init's
-/// later stages and starts no lab service at boot. Older boxes still work (provisioning then
-/// waits for cloud-init to finish).
-pub const GUEST_SETUP: u32 = 2;
+/// later stages and starts no lab service at boot; 3 also keeps SysV-only services (ZooKeeper)
+/// off at boot and masks `e2scrub_reap`. Older boxes still work (provisioning then waits for
+/// cloud-init to finish).
+pub const GUEST_SETUP: u32 = 3;
 
 pub const DEFAULT_SUITE: &str = "bookworm";
 pub const DEFAULT_SIZE: u64 = 3 << 30;
@@ -249,6 +256,19 @@ fn configure_guest(root: &Path) -> Result<()> {
                 if link.is_symlink() {
                     std::fs::remove_file(&link).map_err(BoxError::io("cannot remove", &link))?;
                 }
+            }
+        }
+    }
+    // A SysV script's `S` link becomes `K`, as `update-rc.d NAME disable` leaves it, so that
+    // the role's `systemctl enable` turns it back on.
+    for runlevel in SYSV_BOOT_RUNLEVELS {
+        let dir = root.join("etc").join(runlevel);
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let script = name.strip_prefix('S').map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()));
+            if let Some(script) = script.filter(|s| OFF_AT_BOOT.contains(&format!("{s}.service").as_str())) {
+                let disabled = dir.join(format!("K01{script}"));
+                std::fs::rename(entry.path(), &disabled).map_err(BoxError::io("cannot disable", &entry.path()))?;
             }
         }
     }
@@ -409,7 +429,17 @@ mod tests {
         for unit in ["docker.service", "ssh.service"] {
             std::os::unix::fs::symlink(format!("/lib/systemd/system/{unit}"), wants.join(unit)).expect("link");
         }
+        for runlevel in SYSV_BOOT_RUNLEVELS {
+            std::fs::create_dir_all(root.join("etc").join(runlevel)).expect("mkdir");
+            std::os::unix::fs::symlink("../init.d/zookeeper", root.join("etc").join(runlevel).join("S01zookeeper")).expect("link");
+            std::os::unix::fs::symlink("../init.d/ssh", root.join("etc").join(runlevel).join("S01ssh")).expect("link");
+        }
         configure_guest(root).expect("configure");
+        for runlevel in SYSV_BOOT_RUNLEVELS {
+            let dir = root.join("etc").join(runlevel);
+            assert!(!dir.join("S01zookeeper").is_symlink() && dir.join("K01zookeeper").is_symlink(), "ZooKeeper's SysV script is off at boot in {runlevel}");
+            assert!(dir.join("S01ssh").is_symlink(), "a script not listed stays as it is");
+        }
         assert!(!root.join("etc/ssh/ssh_host_ed25519_key").exists());
         assert!(root.join("etc/ssh/sshd_config").exists());
         assert_eq!(std::fs::read_to_string(root.join("etc/machine-id")).expect("read"), "");

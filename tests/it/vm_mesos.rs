@@ -186,8 +186,20 @@ fn mesos_and_its_frameworks_run_for_real() {
         std::thread::sleep(Duration::from_secs(3));
     };
     eprintln!("TIMING SparkPi in cluster mode through the dispatcher: {:.1} s", t0.elapsed().as_secs_f64());
-    assert_eq!(task["state"], "TASK_FINISHED", "{task}");
-    let stdout = mlab.sh("agent1", &format!("sudo sh -c 'cat /var/lib/mesos/agent/slaves/*/frameworks/*/executors/{driver}/runs/latest/stdout'"));
+    let sandbox = |file: &str| {
+        mlab.sh("agent1", &format!("sudo sh -c 'cat /var/lib/mesos/agent/slaves/*/frameworks/*/executors/{driver}/runs/latest/{file}' 2>&1 || true"))
+    };
+    if task["state"] != "TASK_FINISHED" {
+        let drivers: Vec<String> = tasks(&mlab).iter().filter(|t| t["name"] == "Driver for pi.py").map(|t| format!("{} {}", t["id"], t["state"])).collect();
+        let stderr = sandbox("stderr");
+        let tail: Vec<&str> = stderr.lines().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect();
+        panic!(
+            "driver {driver} ended {}; drivers on the master: {drivers:?}\nspark-submit said:\n{submitted}\nthe driver's stderr (last 60 lines):\n{}\n{task}",
+            task["state"],
+            tail.join("\n")
+        );
+    }
+    let stdout = sandbox("stdout");
     assert!(stdout.contains("Pi is roughly 3.1"), "the driver printed:\n{stdout}");
 
     // `status --services` asks again, live.

@@ -123,6 +123,10 @@ pub struct Service {
     pub port: u16,
     /// Path on the admin router, e.g. `/marathon`, if routed.
     pub route: Option<String>,
+    /// A path under the route that answers 200 when the service works (Mesos-DNS's API has no
+    /// page at its root, a master's state says more than its UI): what readiness and the
+    /// portal ask.
+    pub check: Option<String>,
     /// What the service is, for the lab portal page.
     pub title: String,
 }
@@ -276,7 +280,12 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     let mut add = |name: &str, role: Role, port: u16, route: Option<&str>, title: &str| {
         let on = names_with(role);
         if !on.is_empty() {
-            services.push(Service { name: name.into(), nodes: on, port, route: route.map(str::to_string), title: title.into() });
+            let check = route.map(|r| match name {
+                "mesos" => format!("{r}master/state"),
+                "mesos-dns" => format!("{r}v1/version"),
+                _ => r.to_string(),
+            });
+            services.push(Service { name: name.into(), nodes: on, port, route: route.map(str::to_string), check, title: title.into() });
         }
     };
     add("zookeeper", Role::Zookeeper, ports::ZOOKEEPER_CLIENT, None, "ZooKeeper");
@@ -300,7 +309,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     };
     let mut add_framework = |name: &str, role: Role, port: u16, route: &str, title: &str| {
         if let Some(node) = framework_node(role) {
-            services.push(Service { name: name.into(), nodes: vec![node], port, route: Some(route.into()), title: title.into() });
+            services.push(Service { name: name.into(), nodes: vec![node], port, route: Some(route.into()), check: Some(route.into()), title: title.into() });
         }
     };
     add_framework("kafka", Role::Kafka, ports::KAFKA_SCHEDULER_API, "/service/kafka/", "Kafka framework scheduler API");

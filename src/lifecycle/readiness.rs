@@ -245,13 +245,7 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                 let mut paths = vec!["/".to_string()];
                 for routed in lab.services.iter().filter(|s| s.route.is_some()) {
                     if blocked_by_artifacts(lab, artifact_roles(&routed.name), availability).is_none() {
-                        let route = routed.route.clone().unwrap_or_default();
-                        // A path each service answers with 200 (Mesos-DNS's API has no page at its root).
-                        paths.push(match routed.name.as_str() {
-                            "mesos" => format!("{route}master/state"),
-                            "mesos-dns" => format!("{route}v1/version"),
-                            _ => route,
-                        });
+                        paths.extend(routed.check.clone());
                     }
                 }
                 for path in &paths {

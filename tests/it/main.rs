@@ -5,6 +5,7 @@
 //! `--ignored` inside mlab's network namespace.
 
 // Helpers shared by the test modules.
+mod browser_support;
 mod common;
 mod ssh_support;
 mod upstream;
@@ -15,6 +16,7 @@ mod bad_input;
 mod box_build;
 mod cli;
 mod cli_doctor;
+mod portal;
 mod properties;
 mod readme;
 mod render_behaviour;

@@ -8,7 +8,8 @@
 //! - Mesos through its real APIs: one leading master, agent1 registered, a task run with
 //!   `mesos-execute` finishes and its output is read back from the agent's sandbox, Mesos-DNS
 //!   answers `leader.mesos` from another node, the admin router returns the master's state, and
-//!   from the host `mlab open` shows the portal and `mlab forward` reaches the agent's port.
+//!   from the host `mlab open` shows the portal (rendered live in headless Chromium too) and
+//!   `mlab forward` reaches the agent's port.
 //! - Kafka: a topic with one partition; 100 messages go in on agent1 and all 100 come out on
 //!   master1, with mlab's Kafka tools and with Debian's kcat.
 //! - Spark: Spark's own `examples/src/main/python/pi.py` from the master in client mode prints
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::browser_support;
 use crate::vm_support::{self, Mlab, kafka_from_maven, libvirt_objects, provisioners_with_artifact, test_artifacts, test_box, test_lab, vm_state_dir};
 
 const LAB: &str = "e2e-mesos";
@@ -122,6 +124,12 @@ fn mesos_and_its_frameworks_run_for_real() {
     let (code, body) = vm_support::http_get(&address, "/mesos/master/state");
     let state: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{code}: not JSON ({e}): {body}"));
     assert_eq!(state["leader"], format!("master@{MASTER_IP}:5050"));
+    // The same portal in a browser, through the forward: its script finds the lab live.
+    if let Some(dom) = browser_support::rendered_dom(&format!("http://{address}{path}")) {
+        assert_eq!(browser_support::row_state(&dom, "data-service", "mesos"), ("ready".into(), "leader master1, Mesos 1.11.0".into()));
+        assert_eq!(browser_support::row_state(&dom, "data-service", "mesos-dns"), ("ready".into(), "answers".into()));
+        assert_eq!(browser_support::row_state(&dom, "data-node", "agent1"), ("ready".into(), "agent registered".into()));
+    }
     assert_eq!(portal.stop(), Some(0), "Ctrl-C ends `mlab open` normally");
     let forward = mlab.listen(&["forward", "agent1:5051"]);
     let address = forward.line.split_whitespace().next().expect("the local address").to_string();

@@ -13,7 +13,7 @@ pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
     // A VM of this lab's name whose disk lives in another lab directory (another MLAB_HOME, or
     // a run that was killed and left its VMs defined) is someone else's: booting it would give
     // a node this lab has no key for, and defining over it would take it from its owner.
-    if let Some((node, file)) = existing.iter().find_map(|e| e.files.iter().find(|f| !f.starts_with(&ctx.dir.root)).map(|f| (e, f))) {
+    if let Some((node, file)) = existing.iter().find_map(|e| e.files.iter().find(|f| !is_inside(f, &ctx.dir.root)).map(|f| (e, f))) {
         return Err(LifecycleError::ForeignNode {
             lab: ctx.dir.name.clone(),
             node: node.name.clone(),
@@ -56,4 +56,32 @@ pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
     ctx.save()?;
     ctx.record.created.extend(missing);
     Ok(())
+}
+
+/// `file` lies under `dir`, compared as the real paths where they exist (MLAB_HOME spelled
+/// through a symlink or with `..` is the same home), else as written.
+fn is_inside(file: &std::path::Path, dir: &std::path::Path) -> bool {
+    let real = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let parent = file.parent().unwrap_or(file);
+    file.starts_with(dir) || real(parent).starts_with(real(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_inside;
+
+    #[test]
+    fn a_file_is_inside_its_lab_directory_however_the_home_is_spelled() {
+        let root = tempfile::tempdir().expect("tmp");
+        let lab = root.path().join("home/labs/demo");
+        std::fs::create_dir_all(lab.join("disks")).expect("dirs");
+        let link = root.path().join("link-home");
+        std::os::unix::fs::symlink(root.path().join("home"), &link).expect("symlink");
+        let disk = lab.join("disks/master1.qcow2");
+        assert!(is_inside(&disk, &lab));
+        assert!(is_inside(&disk, &link.join("labs/demo")), "through a symlinked home");
+        assert!(is_inside(&link.join("labs/demo/disks/master1.qcow2"), &lab), "a definition written through the symlink");
+        assert!(!is_inside(&root.path().join("other/labs/demo/disks/master1.qcow2"), &lab), "another home's disk");
+        assert!(!is_inside(&disk, &root.path().join("home/labs/demo2")), "a lab whose name only starts the same");
+    }
 }

@@ -55,7 +55,7 @@ impl NodeProgress {
             }
             Mode::Lines | Mode::Hidden => None,
         };
-        NodeLine { node: node.to_string(), bar, plain: self.mode == Mode::Lines, last: Arc::new(Mutex::new(String::new())) }
+        NodeLine { node: node.to_string(), bar, plain: self.mode == Mode::Lines, last: Arc::new(Mutex::new(String::new())), started: std::time::Instant::now() }
     }
 }
 
@@ -67,6 +67,9 @@ pub struct NodeLine {
     plain: bool,
     /// The last message printed as a plain line (to print each only once).
     last: Arc<Mutex<String>>,
+    /// When the line began: a plain line says how long its node has been at it, as the
+    /// spinner's elapsed time does on a terminal.
+    started: std::time::Instant,
 }
 
 impl NodeLine {
@@ -100,10 +103,15 @@ impl NodeLine {
         }
         let mut last = self.last.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if *last != message {
-            eprintln!("{}: {message}", self.node);
+            eprintln!("{}", plain_line(&self.node, message, self.started.elapsed()));
             *last = message.to_string();
         }
     }
+}
+
+/// `agent1: answers SSH at 192.168.58.101 (41 s)`: one event of a node, off a terminal.
+fn plain_line(node: &str, message: &str, elapsed: Duration) -> String {
+    format!("{node}: {message} ({} s)", elapsed.as_secs())
 }
 
 /// Ask the user to pick one of `items` on the terminal: `Ok(None)` when they press Esc or `q`.
@@ -119,4 +127,14 @@ pub fn confirm(question: &str) -> Result<bool, String> {
     let answer = dialoguer::Confirm::new().with_prompt(question).default(false).interact_opt();
     let _ = dialoguer::console::Term::stderr().show_cursor();
     answer.map(|a| a.unwrap_or(false)).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_line_names_the_node_the_event_and_the_time_so_far() {
+        assert_eq!(plain_line("agent1", "answers SSH at 192.168.58.101", Duration::from_millis(41_700)), "agent1: answers SSH at 192.168.58.101 (41 s)");
+    }
 }

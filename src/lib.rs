@@ -16,6 +16,7 @@ pub mod hostfile;
 pub mod keys;
 pub mod lab;
 pub mod lifecycle;
+pub mod netns;
 pub mod paths;
 pub mod progress;
 pub mod provider;

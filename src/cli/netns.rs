@@ -3,8 +3,6 @@
 //! the labs' guests without a wrapper process. `scripts/mlab` sets it once it has seen the
 //! namespace's libvirtd running; it starts the namespace (the slow path) only when it has not.
 
-use std::os::fd::AsRawFd;
-
 /// Where `ip netns` keeps its named namespaces.
 const NETNS_DIR: &str = "/run/netns";
 
@@ -17,17 +15,13 @@ pub fn join_from_env() -> Result<(), String> {
         return Err(format!("MLAB_NETNS=`{name}` is not a namespace name"));
     }
     let path = std::path::Path::new(NETNS_DIR).join(&name);
-    let file = std::fs::File::open(&path).map_err(|e| {
+    std::fs::File::open(&path).map(drop).map_err(|e| {
         format!(
             "cannot open the network namespace {} ({e}); start it with `scripts/mlab-netns --ns {name} -- true` (as root), or unset MLAB_NETNS",
             path.display()
         )
     })?;
-    // SAFETY: a valid open file descriptor of a namespace file and a documented flag.
-    if unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        let err = std::io::Error::last_os_error();
-        return Err(format!("cannot join the network namespace {name}: {err} (joining one needs root)"));
-    }
+    mlab::netns::join(&path).map_err(|err| format!("cannot join the network namespace {name}: {err} (joining one needs root)"))?;
     tracing::debug!(namespace = %name, "joined the network namespace");
     Ok(())
 }

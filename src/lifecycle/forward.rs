@@ -29,7 +29,11 @@ impl Forwarding {
     pub async fn open(instance: &Instance, node: &str, port: u16, bind: SocketAddr, timeout: Duration) -> Result<Forwarding, LifecycleError> {
         let node = instance.node(node)?;
         // Listen first: a port already taken fails at once, before any waiting for SSH.
-        let listener = TcpListener::bind(bind).await.map_err(|e| LifecycleError::Other(format!("cannot listen on {bind}: {e}; choose another local port")))?;
+        // On the host's side when mlab joined the lab's namespace: that is where the browser is.
+        let listener = crate::netns::listen_where_started(bind)
+            .and_then(|l| l.set_nonblocking(true).map(|_| l))
+            .and_then(TcpListener::from_std)
+            .map_err(|e| LifecycleError::Other(format!("cannot listen on {bind}: {e}; choose another local port")))?;
         let local = listener.local_addr().map_err(|e| LifecycleError::Other(format!("listening on {bind}: {e}")))?;
         let session = Session::connect(&ssh_target(&instance.dir, node), timeout).await.map_err(|e| LifecycleError::Other(e.to_string()))?;
         Ok(Forwarding { local, node: node.name.clone(), target: ForwardTarget { host: node.ip.to_string(), port }, session: Arc::new(session), listener })

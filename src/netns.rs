@@ -5,7 +5,6 @@
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
-use std::path::Path;
 use std::sync::OnceLock;
 
 /// The namespace mlab started in, once it has joined another.
@@ -24,12 +23,12 @@ fn enter(namespace: &File) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Join the network namespace at `path` (`/run/netns/NAME`), remembering the one mlab started
-/// in. Must run while the process has one thread: `setns` moves only the calling thread, and
-/// every later thread inherits it.
-pub fn join(path: &Path) -> std::io::Result<()> {
+/// Join `namespace` (an open `/run/netns/NAME`), remembering the one mlab started in. Must run
+/// while the process has one thread: `setns` moves only the calling thread, and every later
+/// thread inherits it.
+pub fn join(namespace: &File) -> std::io::Result<()> {
     let started_in = current()?;
-    enter(&File::open(path)?)?;
+    enter(namespace)?;
     let _ = STARTED_IN.set(started_in);
     Ok(())
 }

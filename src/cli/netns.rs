@@ -15,13 +15,13 @@ pub fn join_from_env() -> Result<(), String> {
         return Err(format!("MLAB_NETNS=`{name}` is not a namespace name"));
     }
     let path = std::path::Path::new(NETNS_DIR).join(&name);
-    std::fs::File::open(&path).map(drop).map_err(|e| {
+    let namespace = std::fs::File::open(&path).map_err(|e| {
         format!(
             "cannot open the network namespace {} ({e}); start it with `scripts/mlab-netns --ns {name} -- true` (as root), or unset MLAB_NETNS",
             path.display()
         )
     })?;
-    mlab::netns::join(&path).map_err(|err| format!("cannot join the network namespace {name}: {err} (joining one needs root)"))?;
+    mlab::netns::join(&namespace).map_err(|err| format!("cannot join the network namespace {name}: {err} (joining one needs root)"))?;
     tracing::debug!(namespace = %name, "joined the network namespace");
     Ok(())
 }

@@ -143,10 +143,14 @@ pub async fn run_stages(
     let outcome = |ns: &NodeStep, status, seconds, note| StepOutcome { node: ns.node.clone(), step: ns.step.clone(), status, seconds, note };
 
     // Each node's steps to run, in stage order; the others are reported as they are.
-    let mut pipelines: BTreeMap<String, Vec<NodeStep>> = BTreeMap::new();
+    let mut pipelines: BTreeMap<String, Vec<QueuedStep>> = BTreeMap::new();
     for ns in plan.stages.iter().flat_map(|stage| &stage.nodes) {
         match decisions.get(&(ns.node.clone(), ns.step.clone())).cloned().unwrap_or(StepDecision::FilteredOut) {
-            StepDecision::Run if runners.contains_key(&ns.node) => pipelines.entry(ns.node.clone()).or_default().push(ns.clone()),
+            StepDecision::Run if runners.contains_key(&ns.node) => pipelines.entry(ns.node.clone()).or_default().push(QueuedStep {
+                uploads: ns.artifacts.iter().filter_map(|name| artifact_files.get(name).map(|p| (name.clone(), p.clone()))).collect(),
+                log: dir.step_log(&ns.node, &ns.step),
+                ns: ns.clone(),
+            }),
             StepDecision::Blocked(reason) => report.steps.push(outcome(ns, StepStatus::Skipped, 0.0, Some(reason))),
             StepDecision::Unchanged => report.steps.push(outcome(ns, StepStatus::Unchanged, 0.0, None)),
             _ => {}
@@ -159,14 +163,6 @@ pub async fn run_stages(
         let runner = Arc::clone(&runners[&node]);
         let line = lines.get(&node).cloned();
         let finished_tx = finished_tx.clone();
-        let steps: Vec<QueuedStep> = steps
-            .into_iter()
-            .map(|ns| QueuedStep {
-                uploads: ns.artifacts.iter().filter_map(|name| artifact_files.get(name).map(|p| (name.clone(), p.clone()))).collect(),
-                log: dir.step_log(&ns.node, &ns.step),
-                ns,
-            })
-            .collect();
         nodes.spawn(async move {
             for QueuedStep { ns, uploads, log } in steps {
                 if let Some(line) = &line {

@@ -22,16 +22,17 @@ pub struct DestroyReport {
 /// Destroy lab `dir.name`: whatever the provider has of it, whether or not the plan knows it.
 pub async fn destroy(conn: &Connected, dir: &LabDir, progress: &NodeProgress) -> Result<DestroyReport, LifecycleError> {
     let lock = if dir.exists() { Some(LabLock::acquire(dir, "mlab destroy")?) } else { None };
-    let nodes = conn.provider.list_nodes(&dir.name).await?;
+    let mut nodes: Vec<String> = conn.provider.list_nodes(&dir.name).await?.into_iter().map(|n| n.name).collect();
     let network = conn.provider.network_exists(&dir.name).await?;
     if nodes.is_empty() && !network && !dir.exists() {
         return Err(LifecycleError::NoSuchLab(dir.name.clone()));
     }
+    // A definition an interrupted `up` asked for may land after the listing above.
+    nodes.extend(super::defining::await_late(conn.provider.as_ref(), dir, &nodes, progress).await?);
     let mut removing = tokio::task::JoinSet::new();
-    for node in &nodes {
+    for name in nodes {
         let provider = Arc::clone(&conn.provider);
         let lab = dir.name.clone();
-        let name = node.name.clone();
         let line = progress.line(&name);
         removing.spawn(async move {
             line.set_message("removing");

@@ -16,6 +16,7 @@
 pub mod actions;
 mod agents;
 mod context;
+mod defining;
 mod destroy;
 pub mod endpoints;
 mod forward;

@@ -79,6 +79,12 @@ impl LabDir {
     pub fn logs(&self) -> PathBuf {
         self.root.join("logs")
     }
+    /// One empty file per node whose VM definition was asked of the provider and has not been
+    /// answered yet. One left behind means an `up` died mid-define: the provider may still
+    /// finish that definition after `destroy` has looked, so `destroy` waits for it.
+    pub fn defining(&self) -> PathBuf {
+        self.root.join("defining")
+    }
     /// The log of one provisioning step on one node.
     pub fn step_log(&self, node: &str, step: &str) -> PathBuf {
         self.logs().join(node).join(format!("{step}.log"))

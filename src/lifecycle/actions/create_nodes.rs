@@ -48,7 +48,10 @@ pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
         ctx.line(name).set_message("creating disk and seed");
         specs.push(node_spec(&ctx.dir, &ctx.lab, ctx.node(name)?, &box_image, &keys)?);
     }
-    create_nodes(Arc::clone(&ctx.conn.provider), specs).await?;
+    crate::lifecycle::defining::mark(&ctx.dir, &missing)?;
+    let created = create_nodes(Arc::clone(&ctx.conn.provider), specs).await;
+    crate::lifecycle::defining::clear(&ctx.dir, &missing);
+    created?;
     // A node made anew has none of its steps done, whatever an earlier node of its name had.
     for name in &missing {
         ctx.state.steps.remove(name);

@@ -120,21 +120,15 @@ impl ArtifactCache {
     pub fn pinned(&self, sha256: &str, file_name: &str) -> Option<CachedFile> {
         let path = self.path_of(sha256, file_name);
         let meta = std::fs::metadata(&path).ok().filter(|m| m.is_file())?;
-        let stamp = verified_stamp(&meta);
-        let stamp_path = stamp_path(&path);
-        if std::fs::read_to_string(&stamp_path).ok().as_deref() != Some(stamp.as_str()) {
-            match crate::boxes::sha256_file(&path) {
-                Ok(actual) if actual == sha256 => {
-                    let _ = write_atomically(&stamp_path, stamp.as_bytes());
-                }
-                Ok(actual) => {
-                    tracing::warn!(path = %path.display(), expected = sha256, actual, "a cached file changed; it is not used");
-                    return None;
-                }
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = %e, "a cached file cannot be read; it is not used");
-                    return None;
-                }
+        match crate::boxes::check_stored(&path, sha256) {
+            Ok(crate::boxes::Stored::Intact) => {}
+            Ok(crate::boxes::Stored::Changed { actual }) => {
+                tracing::warn!(path = %path.display(), expected = sha256, actual, "a cached file changed; it is not used");
+                return None;
+            }
+            Err(e) => {
+                tracing::warn!(path = %path.display(), error = %e, "a cached file cannot be read; it is not used");
+                return None;
             }
         }
         Some(CachedFile { path, sha256: sha256.to_string(), file_name: file_name.to_string(), size: meta.len() })
@@ -179,9 +173,7 @@ impl ArtifactCache {
         std::fs::create_dir_all(&dir).map_err(|e| ArtifactError::io("create", &dir, e))?;
         temp.persist(&path).map_err(|e| ArtifactError::io("move into place", &path, e.error))?;
         // Hashed on the way in: stamped, so `pinned` need not hash it again.
-        if let Ok(meta) = std::fs::metadata(&path) {
-            let _ = write_atomically(&stamp_path(&path), verified_stamp(&meta).as_bytes());
-        }
+        crate::boxes::stamp_verified(&path);
         Ok(CachedFile { path, sha256, file_name: file_name.to_string(), size })
     }
 
@@ -280,17 +272,6 @@ impl ArtifactCache {
 }
 
 /// Size, modification time (ns) and inode of a file when its checksum was last confirmed.
-fn verified_stamp(meta: &std::fs::Metadata) -> String {
-    use std::os::unix::fs::MetadataExt;
-    format!("{} {}.{:09} {}\n", meta.len(), meta.mtime(), meta.mtime_nsec(), meta.ino())
-}
-
-/// Beside the file, hidden: `.NAME.verified`.
-fn stamp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.verified"))
-}
-
 /// Partial files a killed mlab left (a Ctrl-C ends the process before it can remove its own):
 /// any a day old is no copy still running.
 fn remove_abandoned(incoming: &Path) {
@@ -347,9 +328,10 @@ mod tests {
         let stored = cache.store(&mut &b"mesos build"[..], "mesos.tar.gz", None, |_| {}).unwrap();
         assert_eq!(cache.pinned(&stored.sha256, "mesos.tar.gz"), Some(stored.clone()), "found after a store");
         // A cache from before stamps: hashed once, then stamped.
-        std::fs::remove_file(stamp_path(&stored.path)).unwrap();
+        let stamp = stored.path.with_file_name(".mesos.tar.gz.verified");
+        std::fs::remove_file(&stamp).unwrap();
         assert_eq!(cache.pinned(&stored.sha256, "mesos.tar.gz"), Some(stored.clone()));
-        assert!(stamp_path(&stored.path).exists(), "stamped after the hash matched");
+        assert!(stamp.exists(), "stamped after the hash matched");
         // Same size, other bytes: the stamp no longer matches, the hash does not either.
         std::thread::sleep(std::time::Duration::from_millis(20));
         std::fs::write(&stored.path, b"mesos BUILD").unwrap();

@@ -99,6 +99,8 @@ impl BoxStore {
             guest_setup: 0,
             created: now_rfc3339(),
         };
+        // Hashed just now: stamped, so the first `up` need not hash it again.
+        super::stamp_verified(&disk);
         write_meta(&assembled, &meta)?;
         let image = self.install(name, &assembled)?;
         info!(name, source, "box added");

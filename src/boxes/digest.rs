@@ -49,6 +49,60 @@ pub fn sha512_file(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// What a check of a stored file against its recorded sha256 found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    Intact,
+    /// Its bytes are no longer what was stored: `actual` is their sha256.
+    Changed {
+        actual: String,
+    },
+}
+
+/// Whether the stored file `path` still has the sha256 `expected`, cheaply: a file whose size,
+/// modification time and inode match the stamp written beside it when it was last hashed
+/// ([`stamp_verified`]) is trusted without reading it. Any other (changed in place, truncated,
+/// or stored before stamps existed) is hashed again, and stamped if it matches.
+pub fn check_stored(path: &Path, expected: &str) -> std::io::Result<Stored> {
+    let meta = std::fs::metadata(path)?;
+    if std::fs::read_to_string(stamp_path(path)).ok().as_deref() == Some(stamp_of(&meta).as_str()) {
+        return Ok(Stored::Intact);
+    }
+    let actual = sha256_file(path)?;
+    if actual != expected {
+        return Ok(Stored::Changed { actual });
+    }
+    stamp_verified(path);
+    Ok(Stored::Intact)
+}
+
+/// Record that `path`, as it is now, has just been hashed. Best effort: a store that cannot
+/// be written to is hashed again next time.
+pub fn stamp_verified(path: &Path) {
+    let Ok(meta) = std::fs::metadata(path) else { return };
+    let stamp = stamp_path(path);
+    let Some(dir) = stamp.parent() else { return };
+    let written = tempfile::NamedTempFile::new_in(dir).and_then(|mut temp| {
+        temp.write_all(stamp_of(&meta).as_bytes())?;
+        temp.persist(&stamp).map(|_| ()).map_err(|e| e.error)
+    });
+    if let Err(e) = written {
+        tracing::debug!(path = %stamp.display(), error = %e, "could not write a verification stamp");
+    }
+}
+
+/// Size, modification time and inode: what changes when a file is rewritten or replaced.
+fn stamp_of(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    format!("{} {}.{:09} {}\n", meta.len(), meta.mtime(), meta.mtime_nsec(), meta.ino())
+}
+
+/// Beside the file, hidden: `.NAME.verified`.
+fn stamp_path(path: &Path) -> std::path::PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    path.with_file_name(format!(".{name}.verified"))
+}
+
 /// Normalise a user-given checksum (`sha256:` prefix allowed, any case); `None` if malformed.
 pub fn parse_sha256(text: &str) -> Option<String> {
     let hex_part = text.trim().strip_prefix("sha256:").unwrap_or(text.trim()).to_ascii_lowercase();

@@ -23,6 +23,11 @@ pub enum BoxError {
     )]
     Damaged { name: String, dir: PathBuf },
 
+    #[error(
+        "box '{name}' changed since it was stored: {disk} has sha256 {actual}, not the {expected} recorded; remove it with `mlab box remove {name}` and add or build it again"
+    )]
+    Changed { name: String, disk: PathBuf, expected: String, actual: String },
+
     #[error("{action} {path}: {source}")]
     Io { action: &'static str, path: PathBuf, source: std::io::Error },
 

@@ -23,7 +23,7 @@ pub(crate) mod tools;
 
 pub use add::Source;
 pub use build::{BASE_PACKAGES, BuildOptions, DEFAULT_SIZE, DEFAULT_SUITE, DIRECT_BOOT_CMDLINE, GUEST_SETUP, LAB_PACKAGES, apt_mirror};
-pub use digest::{copy_hashing, parse_sha256, sha256_file, sha512_file};
+pub use digest::{Stored, check_stored, copy_hashing, parse_sha256, sha256_file, sha512_file, stamp_verified};
 pub use error::{BoxError, Result};
 pub use progress::Progress;
 pub use store::{BoxStore, BoxSummary, validate_name};

@@ -57,7 +57,13 @@ impl BoxStore {
         if !dir.exists() {
             return Err(BoxError::not_found(name));
         }
-        BoxImage::load(&dir).ok_or_else(|| BoxError::Damaged { name: name.to_string(), dir })
+        let image = BoxImage::load(&dir).ok_or_else(|| BoxError::Damaged { name: name.to_string(), dir: dir.clone() })?;
+        // Every node's disk is a linked clone of this one: a box changed since it was stored
+        // would give nodes a disk nobody checked. Cheap unless the file changed (a stamp).
+        match super::check_stored(&image.disk, &image.meta.sha256).map_err(BoxError::io("cannot read", &image.disk))? {
+            super::Stored::Intact => Ok(image),
+            super::Stored::Changed { actual } => Err(BoxError::Changed { name: name.to_string(), disk: image.disk, expected: image.meta.sha256, actual }),
+        }
     }
 
     /// All complete boxes, sorted by name. Damaged entries are skipped (with a log line).

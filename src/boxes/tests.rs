@@ -175,3 +175,27 @@ fn add_from_url_streams_and_verifies() {
     assert!(matches!(mismatch, Err(BoxError::ChecksumMismatch { .. })), "{mismatch:?}");
     assert_eq!(store_entries(&store), vec!["web".to_string()]);
 }
+
+#[test]
+fn a_box_whose_disk_changed_since_it_was_stored_is_refused() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let image = qemu_img_create(tmp.path(), "qcow2", "cloud.qcow2");
+    let store = BoxStore::new(tmp.path().join("boxes"));
+    let added = store.add("tiny", image.to_str().expect("utf-8 path"), None, Progress::Hide).expect("add succeeds");
+    assert!(added.disk.with_file_name(".disk.qcow2.verified").is_file(), "stamped when stored");
+    store.get("tiny").expect("an intact box");
+
+    // Written in place (same size, other bytes): refused, with the way out.
+    let original = std::fs::read(&added.disk).expect("read");
+    let mut changed = original.clone();
+    let last = changed.len() - 1;
+    changed[last] ^= 0xFF;
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&added.disk, &changed).expect("write");
+    let err = store.get("tiny").expect_err("a changed disk").to_string();
+    assert!(err.contains("changed since it was stored") && err.contains("mlab box remove tiny"), "{err}");
+
+    // Put back: hashed again, found intact, stamped again.
+    std::fs::write(&added.disk, &original).expect("write");
+    store.get("tiny").expect("the original bytes again");
+}

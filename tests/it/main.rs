@@ -16,6 +16,7 @@ mod bad_input;
 mod box_build;
 mod cli;
 mod cli_doctor;
+mod fuzz_corpus;
 mod portal;
 mod properties;
 mod readme;

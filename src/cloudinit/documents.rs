@@ -65,11 +65,16 @@ struct Ethernet {
     #[serde(rename = "match")]
     match_: MatchMac,
     set_name: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     addresses: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dhcp4: Option<bool>,
     /// `gateway4` rather than a `routes:` default: cloud-init 22.4 (Debian 12) renders it for
     /// ifupdown as well as netplan.
-    gateway4: String,
-    nameservers: Nameservers,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    gateway4: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nameservers: Option<Nameservers>,
 }
 
 #[derive(Serialize)]
@@ -113,15 +118,30 @@ pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
 
 /// `network-config`: version 2, the NIC matched by MAC, a static address.
 pub fn network_config_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
-    let ethernet = Ethernet {
+    let nameservers = (!cfg.nameservers.is_empty())
+        .then(|| Nameservers { addresses: cfg.nameservers.iter().map(|a| a.to_string()).collect(), search: cfg.search_domain.iter().cloned().collect() });
+    let lab_nic = Ethernet {
         match_: MatchMac { macaddress: cfg.mac.to_ascii_lowercase() },
         set_name: "eth0".to_string(),
         addresses: vec![cfg.address.to_string()],
-        gateway4: cfg.gateway.to_string(),
-        nameservers: Nameservers { addresses: cfg.nameservers.iter().map(|a| a.to_string()).collect(), search: cfg.search_domain.iter().cloned().collect() },
+        dhcp4: None,
+        // With a NIC of its own for the way out, the lab network carries no default route.
+        gateway4: cfg.egress_mac.is_none().then(|| cfg.gateway.to_string()),
+        nameservers,
     };
-    let config = NetworkConfig { version: 2, ethernets: BTreeMap::from([("eth0".to_string(), ethernet)]) };
-    to_yaml("network-config", &config)
+    let mut ethernets = BTreeMap::from([("eth0".to_string(), lab_nic)]);
+    if let Some(mac) = &cfg.egress_mac {
+        let egress = Ethernet {
+            match_: MatchMac { macaddress: mac.to_ascii_lowercase() },
+            set_name: "eth1".to_string(),
+            addresses: Vec::new(),
+            dhcp4: Some(true),
+            gateway4: None,
+            nameservers: None,
+        };
+        ethernets.insert("eth1".to_string(), egress);
+    }
+    to_yaml("network-config", &NetworkConfig { version: 2, ethernets })
 }
 
 /// With ifupdown and no `resolvconf` (debootstrap boxes), the `nameservers` of the network

@@ -46,25 +46,12 @@ pub fn read_seed_file(image: &[u8], name: &str) -> Result<String, SeedError> {
 #[cfg(test)]
 mod tests {
     use std::io::Cursor;
-    use std::net::Ipv4Addr;
 
     use super::*;
     use crate::keys::KeyPair;
 
     fn sample() -> SeedConfig {
-        SeedConfig {
-            instance_id: "mlab-demo-master1-1".into(),
-            hostname: "master1".into(),
-            fqdn: "master1.demo.test".into(),
-            user: "mlab".into(),
-            authorized_keys: vec![KeyPair::generate_ed25519("mlab@demo").expect("key").public_openssh().expect("pub")],
-            host_key: KeyPair::generate_ed25519("master1.demo.test").expect("host key"),
-            mac: "52:54:00:AB:CD:01".into(),
-            address: "192.168.124.11/24".parse().expect("net"),
-            gateway: Ipv4Addr::new(192, 168, 124, 1),
-            nameservers: vec![Ipv4Addr::new(192, 168, 124, 1)],
-            search_domain: Some("demo.test".into()),
-        }
+        crate::cloudinit::sample_config()
     }
 
     #[test]
@@ -134,7 +121,7 @@ mod tests {
         // cloud-init finds the seed through blkid; check with the real tool when it is there.
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("seed.img");
-        sample().write_image(&path).expect("write");
+        sample().write_image(&path, crate::cloudinit::SeedFormat::Fat).expect("write");
         let Ok(out) = std::process::Command::new("blkid").args(["-p", "-o", "export"]).arg(&path).output() else {
             eprintln!("skipped: blkid not installed");
             return;
@@ -149,7 +136,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("seed.img");
-        sample().write_image(&path).expect("write");
+        sample().write_image(&path, crate::cloudinit::SeedFormat::Fat).expect("write");
         let meta = std::fs::metadata(&path).expect("meta");
         assert_eq!(meta.len() as usize, SEED_IMAGE_BYTES);
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);

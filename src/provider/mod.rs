@@ -118,6 +118,7 @@ impl NodeSpec {
             gateway: self.gateway,
             nameservers: vec![self.gateway],
             search_domain: Some(self.domain.clone()).filter(|d| !d.is_empty()),
+            egress_mac: None,
         })
     }
 }

@@ -230,7 +230,9 @@ impl Provider for LibvirtProvider {
         disk::remove_if_exists(&spec.disk_path).await?;
         disk::create_linked_clone(&spec.box_image.disk, &spec.disk_path, spec.disk_gib).await?;
         let defined = async {
-            tokio::task::spawn_blocking(move || seed.write_image(&seed_path)).await.map_err(|e| ProviderError::Task(e.to_string()))??;
+            tokio::task::spawn_blocking(move || seed.write_image(&seed_path, crate::cloudinit::SeedFormat::Fat))
+                .await
+                .map_err(|e| ProviderError::Task(e.to_string()))??;
             let domain_name = name.clone();
             self.blocking(move |conn| conn.define_domain_xml(&xml).map(|_| ()).map_err(|e| backend("define", domain_name, e))).await
         }

@@ -255,6 +255,7 @@ async fn run_over_ssh(session: &Session, ns: &NodeStep, artifacts: &[(String, Pa
     }
     let mut out = tokio::fs::File::create(log).await.map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     let _ = out.write_all(format!("# step {} on {}\n", ns.step, ns.node).as_bytes()).await;
+    tracing::debug!(node = %ns.node, step = %ns.step, artifacts = artifacts.len(), "step uploads its files");
 
     let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
     let stage_dir = format!("{STAGING}/{}.{}.{stamp}", ns.step, std::process::id());
@@ -276,6 +277,7 @@ async fn run_over_ssh(session: &Session, ns: &NodeStep, artifacts: &[(String, Pa
         install.push(format!("install -D -m 644 {} {}", shell_quote(&[staged]), shell_quote(&[format!("/var/cache/mlab/artifacts/{file_name}")])));
     }
     let command = guest_command(&stage_dir, &install, script.as_deref());
+    tracing::debug!(node = %ns.node, step = %ns.step, "step runs");
     let mut err = out.try_clone().await.map_err(|e| format!("cannot write {}: {e}", log.display()))?;
     let status = session.exec(&command, &mut out, &mut err).await.map_err(|e| format!("SSH: {e}"))?;
     let _ = out.flush().await;

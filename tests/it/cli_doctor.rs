@@ -64,8 +64,8 @@ fn present_box_passes_its_check() {
     std::fs::write(&lab, "name: tiny\nbox: tiny-box\nnetwork: {cidr: 192.168.120.0/24, mode: isolated}\nnodes:\n  - name: master1\n    roles: [zookeeper, mesos-master]\n    memory: 1G\n").expect("lab");
     let box_dir = home.path().join("boxes/tiny-box");
     std::fs::create_dir_all(&box_dir).expect("box dir");
-    std::fs::write(box_dir.join("disk.qcow2"), b"").expect("disk");
-    let meta = serde_json::json!({"name": "tiny-box", "source": "test", "sha256": "00", "format": "qcow2", "size": 0, "created": "now"});
+    std::fs::write(box_dir.join("disk.qcow2"), b"").expect("disk"); // empty: its sha256 is the one below
+    let meta = serde_json::json!({"name": "tiny-box", "source": "test", "sha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "format": "qcow2", "size": 0, "created": "now"});
     std::fs::write(box_dir.join("box.json"), meta.to_string()).expect("meta");
     let (_, report) = doctor(home.path(), &["--lab-file", lab.to_str().expect("utf-8")]);
     assert_eq!(report["lab"], "tiny");

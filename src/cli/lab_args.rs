@@ -2,7 +2,7 @@
 
 use mlab::lifecycle::{self, Instance, LabContext, Settings};
 use mlab::progress::NodeProgress;
-use mlab::provider::{Accel, Connected, ProviderOptions};
+use mlab::provider::{Accel, Connected, ProviderKind, ProviderOptions};
 
 use super::{Context, Failure};
 
@@ -19,6 +19,9 @@ pub struct LabArgs {
 /// How to reach the hypervisor (a lab's own is remembered: these override it).
 #[derive(Debug, Clone, clap::Args)]
 pub struct ProviderArgs {
+    /// Hypervisor backend (default: the lab's own, else libvirt)
+    #[arg(long, env = "MLAB_PROVIDER", value_enum, value_name = "PROVIDER")]
+    pub provider: Option<ProviderKind>,
     /// libvirt connection URI, e.g. qemu:///system, qemu:///session or qemu+ssh://host/system
     #[arg(long = "connect", env = "MLAB_LIBVIRT_URI", value_name = "URI")]
     pub uri: Option<String>,
@@ -29,7 +32,7 @@ pub struct ProviderArgs {
 
 impl ProviderArgs {
     pub fn options(&self) -> ProviderOptions {
-        ProviderOptions { kind: None, uri: self.uri.clone(), accel: self.accel }
+        ProviderOptions { kind: self.provider, uri: self.uri.clone(), accel: self.accel }
     }
 }
 

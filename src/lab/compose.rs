@@ -133,6 +133,10 @@ fn merge_into(target: &mut ComposedLab, child: LabFile, file: &Arc<SourceFile>) 
         lab.box_name = child.box_name.clone();
         record("box", "box", origins);
     }
+    if child.provider.is_some() {
+        lab.provider = child.provider;
+        record("provider", "provider", origins);
+    }
     lab.extends = child.extends.clone();
 
     // Sections with plain fields merge field by field.

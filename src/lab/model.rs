@@ -30,6 +30,10 @@ pub struct LabFile {
     /// The base image every node is cloned from (see `mlab box list`). Default: `debian-12`.
     #[serde(rename = "box", default, skip_serializing_if = "Option::is_none")]
     pub box_name: Option<String>,
+    /// The hypervisor backend: `libvirt` (the default) or `virtualbox`. `--provider` on the
+    /// command line wins; a lab already made keeps the one it was made with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<crate::provider::ProviderKind>,
     /// The lab's private network.
     #[serde(default)]
     pub network: NetworkSection,

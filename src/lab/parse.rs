@@ -49,6 +49,7 @@ pub fn parse_lab_file(file: &SourceFile) -> Result<LabFile, Diagnostics> {
             "description" => lab.description = read(file, value, &path, &mut errors),
             "extends" => lab.extends = read(file, value, &path, &mut errors),
             "box" => lab.box_name = read(file, value, &path, &mut errors),
+            "provider" => lab.provider = read(file, value, &path, &mut errors),
             "network" => lab.network = read(file, value, &path, &mut errors).unwrap_or_default(),
             "defaults" => lab.defaults = read(file, value, &path, &mut errors).unwrap_or_default(),
             "settings" => lab.settings = read(file, value, &path, &mut errors).unwrap_or_default(),

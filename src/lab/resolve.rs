@@ -25,6 +25,9 @@ pub struct ResolvedLab {
     pub description: String,
     #[serde(rename = "box")]
     pub box_name: String,
+    /// The provider the lab file asks for, if it names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<crate::provider::ProviderKind>,
     pub network: Network,
     pub nodes: Vec<Node>,
     pub zookeeper: ZooKeeper,
@@ -374,6 +377,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     ResolvedLab {
         description: lab.description.clone().unwrap_or_default(),
         box_name: lab.box_name.clone().unwrap_or_else(|| crate::boxes::DEFAULT_BOX.into()),
+        provider: lab.provider,
         name,
         network,
         nodes,

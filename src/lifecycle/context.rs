@@ -140,7 +140,7 @@ impl LabContext {
             }
             None => {
                 let (lab, moved) = planner.plan_new(reference, Some(&instance))?;
-                let conn = connect(provider).await?;
+                let conn = connect(&provider.or_lab(lab.provider)).await?;
                 let network = moved.map(|(cidr, why)| {
                     progress.note(&why);
                     cidr

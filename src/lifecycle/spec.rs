@@ -73,6 +73,7 @@ pub fn node_spec(dir: &LabDir, lab: &ResolvedLab, node: &Node, box_image: &BoxIm
         disk_path: dir.disk(&node.name),
         seed_path: dir.seed(&node.name),
         console_log: dir.console_log(&node.name),
+        network_mode: lab.network.mode,
     })
 }
 

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::libvirt::{self, LibvirtProvider};
+use super::virtualbox::{self, VirtualBoxProvider, manage::VBoxManage};
 use super::{Provider, ProviderError};
 use crate::doctor::Check;
 
@@ -24,10 +25,16 @@ pub enum Accel {
 }
 
 /// The hypervisor backends this build of mlab has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
+    /// libvirt and QEMU (KVM or TCG), local or over any libvirt URI
     #[default]
     Libvirt,
+    /// VirtualBox 6.1.28+ through VBoxManage (contract-tested only; see the README)
+    #[value(name = "virtualbox")]
+    #[serde(rename = "virtualbox")]
+    VirtualBox,
 }
 
 impl ProviderKind {
@@ -35,6 +42,7 @@ impl ProviderKind {
     pub fn name(self) -> &'static str {
         match self {
             ProviderKind::Libvirt => "libvirt",
+            ProviderKind::VirtualBox => "virtualbox",
         }
     }
 
@@ -42,6 +50,7 @@ impl ProviderKind {
     pub fn from_saved(name: &str) -> Result<ProviderKind, ProviderError> {
         match name {
             "libvirt" | "" => Ok(ProviderKind::Libvirt),
+            "virtualbox" => Ok(ProviderKind::VirtualBox),
             other => Err(ProviderError::Unsupported(format!(
                 "this lab was made with the `{other}` provider, which this build of mlab does not have; use the mlab that made it, or `mlab destroy` it there"
             ))),
@@ -54,7 +63,7 @@ impl ProviderKind {
 #[derive(Debug, Clone, Default)]
 pub struct ProviderOptions {
     pub kind: Option<ProviderKind>,
-    /// libvirt URI (`--connect` or `$MLAB_LIBVIRT_URI`).
+    /// libvirt URI (`--connect` or `$MLAB_LIBVIRT_URI`); VirtualBox has none.
     pub uri: Option<String>,
     pub accel: Accel,
 }
@@ -72,10 +81,16 @@ impl ProviderOptions {
         })
     }
 
+    /// These options, the provider taken from the lab file when the command line names none.
+    pub fn or_lab(&self, lab: Option<ProviderKind>) -> ProviderOptions {
+        ProviderOptions { kind: self.kind.or(lab), ..self.clone() }
+    }
+
     /// The address the provider will be reached at, as saved with a lab and shown to users.
     pub fn target(&self) -> String {
         match self.kind.unwrap_or_default() {
             ProviderKind::Libvirt => libvirt::resolve_uri(self.uri.as_deref()),
+            ProviderKind::VirtualBox => format!("virtualbox:{}", VBoxManage::from_env().program.display()),
         }
     }
 }
@@ -100,6 +115,15 @@ pub async fn connect(opts: &ProviderOptions) -> Result<Connected, ProviderError>
             let notice = provider.accel().notice.clone();
             Ok(Connected { provider: Arc::new(provider), kind, uri, notice })
         }
+        ProviderKind::VirtualBox => {
+            if let Some(given) = opts.uri.as_deref().filter(|u| !u.starts_with("virtualbox:")) {
+                return Err(ProviderError::Unsupported(format!(
+                    "`--connect {given}` is a libvirt URI; the VirtualBox provider drives this host's VBoxManage (set MLAB_VBOXMANAGE to choose another)"
+                )));
+            }
+            let provider = VirtualBoxProvider::connect(VBoxManage::from_env()).await?;
+            Ok(Connected { provider: Arc::new(provider), kind, uri, notice: None })
+        }
     }
 }
 
@@ -108,6 +132,7 @@ pub async fn connect(opts: &ProviderOptions) -> Result<Connected, ProviderError>
 pub fn host_checks(opts: &ProviderOptions, home: &Path) -> Vec<Check> {
     match opts.kind.unwrap_or_default() {
         ProviderKind::Libvirt => libvirt::doctor::checks(&opts.target(), opts.accel, home),
+        ProviderKind::VirtualBox => virtualbox::doctor::checks(&VBoxManage::from_env()),
     }
 }
 
@@ -125,7 +150,9 @@ mod tests {
         assert_eq!(explicit.or_saved("libvirt", "test:///saved").expect("known").uri.as_deref(), Some("test:///default"));
         // An old state without a URI uses the default.
         assert_eq!(plain.or_saved("", "").expect("known").uri, None);
-        let err = plain.or_saved("virtualbox", "").expect_err("unknown provider").to_string();
-        assert!(err.contains("virtualbox") && err.contains("does not have"), "{err}");
+        let vbox = plain.or_saved("virtualbox", "virtualbox:VBoxManage").expect("known kind");
+        assert_eq!(vbox.kind, Some(ProviderKind::VirtualBox), "a VirtualBox lab is found again with its provider");
+        let err = plain.or_saved("hyperv", "").expect_err("unknown provider").to_string();
+        assert!(err.contains("hyperv") && err.contains("does not have"), "{err}");
     }
 }

@@ -8,6 +8,7 @@
 
 mod choice;
 pub mod libvirt;
+pub mod virtualbox;
 
 use std::net::Ipv4Addr;
 use std::path::PathBuf;
@@ -99,6 +100,8 @@ pub struct NodeSpec {
     pub seed_path: PathBuf,
     /// Where the serial console is logged.
     pub console_log: PathBuf,
+    /// Whether the lab reaches out (a provider may need a second adapter for it).
+    pub network_mode: NetworkMode,
 }
 
 impl NodeSpec {
@@ -185,6 +188,20 @@ pub trait Provider: Send + Sync {
     async fn destroy_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
     async fn node_state(&self, lab: &str, node: &str) -> Result<NodeState, ProviderError>;
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError>;
+}
+
+/// The VM name of a lab's node, the same for every provider: `mlab-<lab>-<node>`.
+pub fn vm_name(lab: &str, node: &str) -> String {
+    format!("mlab-{lab}-{node}")
+}
+
+/// Remove a file if it exists.
+pub async fn remove_if_exists(path: &std::path::Path) -> Result<(), ProviderError> {
+    match tokio::fs::remove_file(path).await {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(source) => Err(ProviderError::Io { what: "could not delete", path: path.to_path_buf(), source }),
+    }
 }
 
 /// Create several nodes concurrently (disk clones and seeds are independent); the first error

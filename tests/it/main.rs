@@ -28,6 +28,7 @@ mod resolve;
 mod ssh;
 mod ssh_shell;
 mod upstream_flags;
+mod virtualbox_contract;
 mod vm_boot;
 mod vm_lifecycle;
 mod vm_mesos;

@@ -138,6 +138,7 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
             disk_path: state.path().join(format!("{name}.qcow2")),
             seed_path: state.path().join(format!("{name}-seed.img")),
             console_log: state.path().join(format!("{name}-console.log")),
+            network_mode: NetworkMode::Isolated,
         });
     }
     let known_hosts = state.path().join("known_hosts");

@@ -24,7 +24,7 @@ pub struct Args {
 /// Exit code 1 when any check fails; warnings alone pass.
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let (_, lab) = ctx.load_lab(&args.lab)?;
-    let provider = args.provider.options();
+    let provider = args.provider.options().or_lab(lab.provider);
     let home = mlab::paths::mlab_home();
     let boxes = BoxStore::open_default();
     let cache = mlab::artifacts::ArtifactCache::default_location();

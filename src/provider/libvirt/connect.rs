@@ -28,11 +28,6 @@ pub fn network_name(lab: &str) -> String {
     format!("mlab-{lab}")
 }
 
-/// `mlab-<lab>-<node>`.
-pub fn domain_name(lab: &str, node: &str) -> String {
-    format!("mlab-{lab}-{node}")
-}
-
 /// A Linux bridge name (at most 15 bytes) stable for the lab: `mlb-` and 8 hex digits of
 /// sha256(lab). Lab names are longer than a bridge name allows, so they cannot be used directly.
 pub fn bridge_name(lab: &str) -> String {
@@ -76,6 +71,6 @@ mod tests {
     #[test]
     fn object_names() {
         assert_eq!(network_name("demo"), "mlab-demo");
-        assert_eq!(domain_name("demo", "master1"), "mlab-demo-master1");
+        assert_eq!(crate::provider::vm_name("demo", "master1"), "mlab-demo-master1");
     }
 }

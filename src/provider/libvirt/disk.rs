@@ -41,15 +41,6 @@ pub async fn create_linked_clone(base: &Path, disk: &Path, size_gib: u64) -> Res
     Ok(())
 }
 
-/// Remove a file if it exists.
-pub async fn remove_if_exists(path: &Path) -> Result<(), ProviderError> {
-    match tokio::fs::remove_file(path).await {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(ProviderError::Io { what: "could not delete", path: path.to_path_buf(), source }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,9 @@ use std::net::Ipv4Addr;
 use std::path::PathBuf;
 
 use super::accel::AccelChoice;
-use super::connect::{domain_name, network_name};
+use super::connect::network_name;
 use super::xml::{XmlResult, XmlWriter, empty_element, finish, new_writer, text_element};
+use crate::provider::vm_name;
 use crate::provider::{NodeSpec, ProviderError};
 
 /// XML namespace of mlab's `<metadata>` element, which marks a domain as mlab's and records
@@ -17,7 +18,7 @@ pub fn domain_xml(spec: &NodeSpec, accel: &AccelChoice) -> Result<String, Provid
     let mut w = new_writer();
     write_domain(&mut w, spec, accel).map_err(|e| ProviderError::Backend {
         action: "write the XML of",
-        object: domain_name(&spec.lab, &spec.name),
+        object: vm_name(&spec.lab, &spec.name),
         reason: e.to_string(),
     })?;
     Ok(finish(w))
@@ -29,7 +30,7 @@ fn path_str(path: &std::path::Path) -> String {
 
 fn write_domain(w: &mut XmlWriter, spec: &NodeSpec, accel: &AccelChoice) -> XmlResult {
     w.create_element("domain").with_attribute(("type", accel.domain_type())).write_inner_content(|w| {
-        text_element(w, "name", &[], &domain_name(&spec.lab, &spec.name))?;
+        text_element(w, "name", &[], &vm_name(&spec.lab, &spec.name))?;
         text_element(w, "title", &[], &format!("mlab lab {} node {}", spec.lab, spec.name))?;
         w.create_element("metadata").write_inner_content(|w| {
             empty_element(w, "mlab:node", &[("xmlns:mlab", METADATA_NS), ("lab", &spec.lab), ("node", &spec.name), ("ip", &spec.ip.to_string())])

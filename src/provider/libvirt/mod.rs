@@ -26,9 +26,9 @@ use virt::domain::{Domain, DomainState};
 use virt::enumutil::Enum;
 
 use self::accel::AccelChoice;
-use self::connect::{backend, domain_name, is_local_uri, is_not_found, network_name};
+use self::connect::{backend, is_local_uri, is_not_found, network_name};
 use self::domain_xml::{DomainFacts, domain_facts};
-use crate::provider::{Accel, NetworkSpec, NodeInfo, NodeSpec, NodeState, Provider, ProviderError, StopOutcome};
+use crate::provider::{Accel, NetworkSpec, NodeInfo, NodeSpec, NodeState, Provider, ProviderError, StopOutcome, remove_if_exists, vm_name};
 
 /// The URI to use: the explicit one (`--connect`), else `$MLAB_LIBVIRT_URI`, else `qemu:///system`.
 pub fn resolve_uri(explicit: Option<&str>) -> String {
@@ -85,7 +85,7 @@ impl LibvirtProvider {
 
     /// The node's domain and what mlab recorded in it, or `None` if there is no such domain.
     async fn lookup_node(&self, lab: &str, node: &str) -> Result<Option<DomainFacts>, ProviderError> {
-        let name = domain_name(lab, node);
+        let name = vm_name(lab, node);
         self.blocking(move |conn| match lookup_domain(conn, &name)? {
             None => Ok(None),
             Some(domain) => {
@@ -210,7 +210,7 @@ impl Provider for LibvirtProvider {
     }
 
     async fn create_node(&self, spec: &NodeSpec) -> Result<(), ProviderError> {
-        let name = domain_name(&spec.lab, &spec.name);
+        let name = vm_name(&spec.lab, &spec.name);
         if let Some(existing) = self.lookup_node(&spec.lab, &spec.name).await? {
             tracing::debug!(domain = %name, ?existing, "node already defined");
             return Ok(());
@@ -227,7 +227,7 @@ impl Provider for LibvirtProvider {
         for path in [&spec.seed_path, &spec.console_log] {
             disk::ensure_parent(path).await?;
         }
-        disk::remove_if_exists(&spec.disk_path).await?;
+        remove_if_exists(&spec.disk_path).await?;
         disk::create_linked_clone(&spec.box_image.disk, &spec.disk_path, spec.disk_gib).await?;
         let defined = async {
             tokio::task::spawn_blocking(move || seed.write_image(&seed_path, crate::cloudinit::SeedFormat::Fat))
@@ -239,8 +239,8 @@ impl Provider for LibvirtProvider {
         .await;
         if let Err(e) = defined {
             // Leave nothing half-made behind.
-            let _ = disk::remove_if_exists(&spec.disk_path).await;
-            let _ = disk::remove_if_exists(&spec.seed_path).await;
+            let _ = remove_if_exists(&spec.disk_path).await;
+            let _ = remove_if_exists(&spec.seed_path).await;
             return Err(e);
         }
         tracing::info!(domain = %name, "defined node");
@@ -248,7 +248,7 @@ impl Provider for LibvirtProvider {
     }
 
     async fn start_node(&self, lab: &str, node: &str) -> Result<(), ProviderError> {
-        let name = domain_name(lab, node);
+        let name = vm_name(lab, node);
         self.blocking(move |conn| {
             let domain = lookup_domain(conn, &name)?.ok_or_else(|| ProviderError::Missing { object: name.clone() })?;
             if !domain.is_active().map_err(|e| backend("check", name.clone(), e))? {
@@ -260,7 +260,7 @@ impl Provider for LibvirtProvider {
     }
 
     async fn stop_node(&self, lab: &str, node: &str, grace: Duration) -> Result<StopOutcome, ProviderError> {
-        let name = domain_name(lab, node);
+        let name = vm_name(lab, node);
         let started = Instant::now();
         let asked = {
             let name = name.clone();
@@ -300,7 +300,7 @@ impl Provider for LibvirtProvider {
     }
 
     async fn destroy_node(&self, lab: &str, node: &str) -> Result<(), ProviderError> {
-        let name = domain_name(lab, node);
+        let name = vm_name(lab, node);
         let local = self.local;
         let facts = self
             .blocking(move |conn| {
@@ -324,14 +324,14 @@ impl Provider for LibvirtProvider {
             && local
         {
             for file in &facts.disk_files {
-                disk::remove_if_exists(file).await?;
+                remove_if_exists(file).await?;
             }
         }
         Ok(())
     }
 
     async fn node_state(&self, lab: &str, node: &str) -> Result<NodeState, ProviderError> {
-        let name = domain_name(lab, node);
+        let name = vm_name(lab, node);
         self.blocking(move |conn| match lookup_domain(conn, &name)? {
             None => Ok(NodeState::Missing),
             Some(domain) => domain_state(&domain, &name),

@@ -67,6 +67,7 @@ fn node_spec(lab: &str, name: &str, last_octet: u8, state_dir: &Path, box_image:
         disk_path: state_dir.join(format!("{name}.qcow2")),
         seed_path: state_dir.join(format!("{name}-seed.img")),
         console_log: state_dir.join(format!("{name}-console.log")),
+        network_mode: NetworkMode::Isolated,
     }
 }
 

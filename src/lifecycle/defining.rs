@@ -137,8 +137,12 @@ mod tests {
         }
         async fn list_nodes(&self, _: &str) -> Result<Vec<NodeInfo>, ProviderError> {
             let n = self.listings.fetch_add(1, Ordering::SeqCst);
-            let late = NodeInfo { name: "master1".into(), state: NodeState::Stopped, ip: None, files: vec![], missing_files: vec![] };
+            let late =
+                NodeInfo { lab: "demo".into(), name: "master1".into(), state: NodeState::Stopped, ip: None, files: vec![], missing_files: vec![], owner: None };
             Ok(if n >= 2 { vec![late] } else { vec![] })
+        }
+        async fn list_all_nodes(&self) -> Result<Vec<NodeInfo>, ProviderError> {
+            self.list_nodes("demo").await
         }
     }
 

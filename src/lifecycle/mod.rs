@@ -69,12 +69,12 @@ pub enum LifecycleError {
     #[error("node `{node}` did not answer SSH at {address} within {waited_s} s: {reason}\n  console log: {console}{tail}")]
     SshTimeout { node: String, address: String, waited_s: u64, reason: String, console: String, tail: String },
     #[error(
-        "lab `{lab}` already has a VM for node `{node}`, but its disk {file} is not in this lab's directory {dir}: \
+        "lab `{lab}` already has a VM for node `{node}`, but {whose} is not in this lab's directory {dir}: \
          it belongs to another mlab home (MLAB_HOME) or to a run whose directory is gone. \
          Remove it with `mlab destroy --lab {lab}` from its own home (or from here, which deletes that VM and its disk), \
          or bring this lab up under another name with `mlab up --name NAME`"
     )]
-    ForeignNode { lab: String, node: String, file: String, dir: String },
+    ForeignNode { lab: String, node: String, whose: String, dir: String },
     #[error(transparent)]
     Ssh(#[from] crate::ssh::SshError),
     #[error(transparent)]

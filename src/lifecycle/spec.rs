@@ -74,7 +74,16 @@ pub fn node_spec(dir: &LabDir, lab: &ResolvedLab, node: &Node, box_image: &BoxIm
         seed_path: dir.seed(&node.name),
         console_log: dir.console_log(&node.name),
         network_mode: lab.network.mode,
+        owner: owner(dir),
     })
+}
+
+/// `user@host:/real/path/of/the/lab/directory`: who made a VM, recorded with it.
+pub fn owner(dir: &LabDir) -> String {
+    let user = std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".into());
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "localhost".into());
+    let root = std::fs::canonicalize(&dir.root).unwrap_or_else(|_| dir.root.clone());
+    format!("{user}@{host}:{}", root.display())
 }
 
 /// How to reach a node over SSH with the lab's key and pinned host key.

@@ -62,16 +62,26 @@ pub async fn status(conn: &Connected, instance: &Instance) -> Result<Vec<NodeSta
 #[derive(Debug, Clone, Serialize)]
 pub struct LabSummary {
     pub name: String,
+    /// The lab file it was made from; empty for another home's lab.
     pub source: String,
     pub nodes_running: usize,
     pub nodes_total: usize,
     pub network: bool,
+    /// Who made its VMs (`user@host:/lab/directory`), as recorded with them; `None` when they
+    /// recorded none or there are none.
+    pub owner: Option<String>,
+    /// Whether the lab is this mlab home's: its state is here and its VMs were made from here
+    /// (only then can it be acted on from here).
+    pub this_home: bool,
 }
 
 /// Every lab under `labs_dir` with what runs of it, each asked of the provider it was made with.
+/// When `provider` names a hypervisor (`--connect`, `--provider`), every other mlab lab found
+/// there is listed too, with its owner: what a class shares on one server.
 pub async fn list_labs(labs_dir: &std::path::Path, provider: &ProviderOptions) -> Result<Vec<LabSummary>, LifecycleError> {
     let mut connections: HashMap<String, Connected> = HashMap::new();
     let mut out = Vec::new();
+    let mut listed: Vec<(String, String)> = Vec::new();
     for name in known_labs(labs_dir) {
         let dir = LabDir::new(labs_dir, &name);
         let Some(state) = LabState::load(&dir)? else { continue };
@@ -82,13 +92,47 @@ pub async fn list_labs(labs_dir: &std::path::Path, provider: &ProviderOptions) -
         }
         let conn = &connections[&target];
         let nodes = conn.provider.list_nodes(&name).await?;
+        let owner = nodes.iter().find_map(|n| n.owner.clone());
+        // A lab of this name whose VMs another home made is theirs, whatever this home holds.
+        let this_home = owner.as_ref().is_none_or(|o| *o == super::spec::owner(&dir));
         out.push(LabSummary {
             nodes_running: nodes.iter().filter(|n| n.state == NodeState::Running).count(),
             nodes_total: nodes.len(),
             network: conn.provider.network_exists(&name).await?,
-            name,
+            owner,
+            this_home,
+            name: name.clone(),
             source: state.source,
         });
+        listed.push((target, name));
+    }
+    if provider.kind.is_some() || provider.uri.is_some() {
+        let target = provider.target();
+        if !connections.contains_key(&target) {
+            connections.insert(target.clone(), connect(provider).await?);
+        }
+        let conn = &connections[&target];
+        let mut others: Vec<(String, Option<String>, Vec<NodeState>)> = Vec::new();
+        for node in conn.provider.list_all_nodes().await? {
+            if listed.iter().any(|(t, lab)| *t == target && *lab == node.lab) {
+                continue;
+            }
+            match others.iter_mut().find(|(lab, owner, _)| *lab == node.lab && *owner == node.owner) {
+                Some((_, _, states)) => states.push(node.state),
+                None => others.push((node.lab, node.owner, vec![node.state])),
+            }
+        }
+        for (name, owner, states) in others {
+            out.push(LabSummary {
+                nodes_running: states.iter().filter(|s| **s == NodeState::Running).count(),
+                nodes_total: states.len(),
+                network: conn.provider.network_exists(&name).await?,
+                owner,
+                this_home: false,
+                name,
+                source: String::new(),
+            });
+        }
     }
     Ok(out)
 }

@@ -102,6 +102,9 @@ pub struct NodeSpec {
     pub console_log: PathBuf,
     /// Whether the lab reaches out (a provider may need a second adapter for it).
     pub network_mode: NetworkMode,
+    /// Whose lab this is (`user@host:/path/to/lab`), recorded with the VM so that another mlab
+    /// home, or another machine sharing the server, sees the VM is not its own.
+    pub owner: String,
 }
 
 impl NodeSpec {
@@ -161,6 +164,8 @@ pub enum StopOutcome {
 /// A node found by [`Provider::list_nodes`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeInfo {
+    /// The lab the VM was made for (its marker's, not parsed from the VM's name).
+    pub lab: String,
     pub name: String,
     pub state: NodeState,
     pub ip: Option<Ipv4Addr>,
@@ -168,6 +173,9 @@ pub struct NodeInfo {
     pub files: Vec<std::path::PathBuf>,
     /// Those of `files` that are not there: such a node cannot boot, and `up` defines it again.
     pub missing_files: Vec<std::path::PathBuf>,
+    /// The owner recorded with the VM ([`NodeSpec::owner`]); `None` for VMs made by an mlab
+    /// that recorded none.
+    pub owner: Option<String>,
 }
 
 /// A hypervisor backend. Object-safe: use it as `Arc<dyn Provider>`.
@@ -188,6 +196,8 @@ pub trait Provider: Send + Sync {
     async fn destroy_node(&self, lab: &str, node: &str) -> Result<(), ProviderError>;
     async fn node_state(&self, lab: &str, node: &str) -> Result<NodeState, ProviderError>;
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError>;
+    /// Every mlab VM this provider sees, of any lab and any owner (`mlab list --connect`).
+    async fn list_all_nodes(&self) -> Result<Vec<NodeInfo>, ProviderError>;
 }
 
 /// The VM name of a lab's node, the same for every provider: `mlab-<lab>-<node>`.

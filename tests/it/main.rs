@@ -33,3 +33,4 @@ mod vm_boot;
 mod vm_lifecycle;
 mod vm_mesos;
 mod vm_provision;
+mod vm_remote;

@@ -109,6 +109,7 @@ impl FakeHost {
             seed_path: state.join(format!("disks/{name}-seed.img")),
             console_log: state.join(format!("logs/{name}-console.log")),
             network_mode: mode,
+            owner: "test@host:/labs/x".into(),
         }
     }
 }

@@ -139,6 +139,7 @@ async fn two_nodes_boot_and_answer_ssh_with_pinned_host_keys() {
             seed_path: state.path().join(format!("{name}-seed.img")),
             console_log: state.path().join(format!("{name}-console.log")),
             network_mode: NetworkMode::Isolated,
+            owner: "test@host:/labs/x".into(),
         });
     }
     let known_hosts = state.path().join("known_hosts");

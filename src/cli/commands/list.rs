@@ -7,7 +7,8 @@ use mlab::lifecycle;
 use crate::cli::lab_args::{ProviderArgs, block_on, lifecycle_failure};
 use crate::cli::{Context, Failure, print_json, table};
 
-/// List the labs on this host and how many of their nodes run
+/// List the labs on this host and how many of their nodes run; with --connect, every lab on
+/// that server and whose it is
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Print JSON
@@ -27,9 +28,14 @@ pub fn run(_ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         println!("no labs on this host; create one with `mlab up LAB` (see `mlab labs`)");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut t = table(&["LAB", "RUNNING", "FROM"]);
+    let mut t = table(&["LAB", "RUNNING", "OWNER", "FROM"]);
     for l in &labs {
-        t.add_row([l.name.clone(), format!("{}/{}", l.nodes_running, l.nodes_total), l.source.clone()]);
+        let owner = match (&l.owner, l.this_home) {
+            (_, true) => "this home".to_string(),
+            (Some(owner), false) => owner.clone(),
+            (None, false) => "unknown (made before owners were recorded)".to_string(),
+        };
+        t.add_row([l.name.clone(), format!("{}/{}", l.nodes_running, l.nodes_total), owner, l.source.clone()]);
     }
     println!("{t}");
     Ok(ExitCode::SUCCESS)

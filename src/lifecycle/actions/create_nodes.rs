@@ -13,13 +13,15 @@ pub async fn run(ctx: &mut LabContext) -> Result<(), LifecycleError> {
     // A VM of this lab's name whose disk lives in another lab directory (another MLAB_HOME, or
     // a run that was killed and left its VMs defined) is someone else's: booting it would give
     // a node this lab has no key for, and defining over it would take it from its owner.
-    if let Some((node, file)) = existing.iter().find_map(|e| e.files.iter().find(|f| !is_inside(f, &ctx.dir.root)).map(|f| (e, f))) {
-        return Err(LifecycleError::ForeignNode {
-            lab: ctx.dir.name.clone(),
-            node: node.name.clone(),
-            file: file.display().to_string(),
-            dir: ctx.dir.root.display().to_string(),
-        });
+    // The owner recorded with the VM decides (its disks may be a server's volumes); VMs made
+    // before owners were recorded are judged by where their disks are.
+    let ours = crate::lifecycle::spec::owner(&ctx.dir);
+    let foreign = existing.iter().find_map(|e| match &e.owner {
+        Some(owner) => (*owner != ours).then(|| (e, format!("it was made for {owner}, which"))),
+        None => e.files.iter().find(|f| !is_inside(f, &ctx.dir.root)).map(|f| (e, format!("its disk {}", f.display()))),
+    });
+    if let Some((node, whose)) = foreign {
+        return Err(LifecycleError::ForeignNode { lab: ctx.dir.name.clone(), node: node.name.clone(), whose, dir: ctx.dir.root.display().to_string() });
     }
     // A stopped VM whose disk or seed is gone (an `up` killed while libvirt was defining it,
     // then `destroy` removed the lab's files) cannot boot: it is defined again from scratch.

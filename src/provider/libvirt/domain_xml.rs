@@ -33,7 +33,11 @@ fn write_domain(w: &mut XmlWriter, spec: &NodeSpec, accel: &AccelChoice) -> XmlR
         text_element(w, "name", &[], &vm_name(&spec.lab, &spec.name))?;
         text_element(w, "title", &[], &format!("mlab lab {} node {}", spec.lab, spec.name))?;
         w.create_element("metadata").write_inner_content(|w| {
-            empty_element(w, "mlab:node", &[("xmlns:mlab", METADATA_NS), ("lab", &spec.lab), ("node", &spec.name), ("ip", &spec.ip.to_string())])
+            empty_element(
+                w,
+                "mlab:node",
+                &[("xmlns:mlab", METADATA_NS), ("lab", &spec.lab), ("node", &spec.name), ("ip", &spec.ip.to_string()), ("owner", &spec.owner)],
+            )
         })?;
         text_element(w, "memory", &[("unit", "MiB")], &spec.memory_mib.to_string())?;
         text_element(w, "vcpu", &[], &spec.cpus.to_string())?;
@@ -106,6 +110,7 @@ pub struct DomainFacts {
     /// `<source file>` of every file-backed disk (node disk and seed), for deletion.
     pub disk_files: Vec<PathBuf>,
     pub console_log: Option<PathBuf>,
+    pub owner: Option<String>,
 }
 
 /// Read [`DomainFacts`] from a domain's XML; `None` if the domain is not mlab's.
@@ -130,6 +135,7 @@ pub fn domain_facts(xml: &str) -> Option<DomainFacts> {
         lab: marker.attribute("lab")?.to_string(),
         node: marker.attribute("node")?.to_string(),
         ip: marker.attribute("ip").and_then(|ip| ip.parse().ok()),
+        owner: marker.attribute("owner").map(str::to_string),
         disk_files,
         console_log,
     })

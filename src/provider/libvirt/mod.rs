@@ -2,8 +2,9 @@
 //! (`mlab-<lab>-<node>`), qcow2 linked clones of the box, a cloud-init seed disk.
 //!
 //! The connection URI is whatever the caller passes (`qemu:///system`, `qemu:///session`,
-//! `qemu+ssh://...`, `test:///default` in tests); nothing assumes the daemon is local except
-//! disk and seed creation, which write files and so need a local URI.
+//! `qemu+ssh://...`, `test:///default` in tests). Over a local URI node disks and seeds are
+//! files in the lab's directory; over any other they are volumes of the server's `mlab`
+//! storage pool ([`pool`]), so every operation works wherever the daemon runs.
 //! libvirt calls block, so each runs in `tokio::task::spawn_blocking`.
 
 pub mod accel;
@@ -13,11 +14,13 @@ pub mod doctor;
 pub mod domain_xml;
 pub mod network_xml;
 pub mod overlap;
+pub mod pool;
 mod xml;
 
 #[cfg(test)]
 mod tests;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -92,6 +95,97 @@ impl LibvirtProvider {
                 let xml = domain.xml_desc(0).map_err(|e| backend("read the XML of", name.clone(), e))?;
                 Ok(domain_facts(&xml))
             }
+        })
+        .await
+    }
+}
+
+impl LibvirtProvider {
+    /// `create_node` for a daemon elsewhere: the box, the node disk and the seed become volumes
+    /// of the server's `mlab` pool (see [`pool`]), and the domain names their server paths.
+    async fn create_node_in_pool(&self, spec: &NodeSpec) -> Result<(), ProviderError> {
+        let name = vm_name(&spec.lab, &spec.name);
+        // The seed is built here, beside the lab's other files, and then uploaded.
+        let seed = spec.seed_config()?;
+        let local_seed = spec.seed_path.clone();
+        disk::ensure_parent(&local_seed).await?;
+        {
+            let local_seed = local_seed.clone();
+            tokio::task::spawn_blocking(move || seed.write_image(&local_seed, crate::cloudinit::SeedFormat::Fat))
+                .await
+                .map_err(|e| ProviderError::Task(e.to_string()))??;
+        }
+        let mut remote = spec.clone();
+        let accel = self.accel.clone();
+        self.blocking(move |conn| {
+            let pool = pool::ensure_pool(conn)?;
+            let image = remote.box_image.clone();
+            let sum = image.meta.sha256.get(..16).unwrap_or("unsummed");
+            let base = format!("box-{}-{sum}", image.meta.name);
+            let box_disk = pool::upload_once(conn, &pool, &format!("{base}.qcow2"), &image.disk)?;
+            if let Some(kernel) = &image.kernel {
+                remote.box_image.kernel = Some(pool::upload_once(conn, &pool, &format!("{base}-vmlinuz"), kernel)?);
+            }
+            if let Some(initrd) = &image.initrd {
+                remote.box_image.initrd = Some(pool::upload_once(conn, &pool, &format!("{base}-initrd.img"), initrd)?);
+            }
+            let disk_volume = format!("{name}.qcow2");
+            let seed_volume = format!("{name}-seed.img");
+            let made = (|| {
+                remote.disk_path = pool::create_clone(&pool, &disk_volume, &box_disk, remote.disk_gib)?;
+                remote.seed_path = pool::upload_replacing(conn, &pool, &seed_volume, &local_seed)?;
+                // virtlogd writes the console log on the server, where libvirt keeps its own.
+                remote.console_log = PathBuf::from(format!("/var/log/libvirt/qemu/{name}-console.log"));
+                let xml = domain_xml::domain_xml(&remote, &accel)?;
+                conn.define_domain_xml(&xml).map(|_| ()).map_err(|e| backend("define", name.clone(), e))
+            })();
+            if made.is_err() {
+                // Leave nothing half-made behind.
+                let _ = pool::delete(&pool, &disk_volume);
+                let _ = pool::delete(&pool, &seed_volume);
+            }
+            made?;
+            tracing::info!(domain = %name, pool = pool::POOL, "defined node on its volumes");
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl LibvirtProvider {
+    /// The domains carrying mlab's marker, of one lab or of all, sorted by lab and node.
+    async fn mlab_nodes(&self, lab: Option<String>) -> Result<Vec<NodeInfo>, ProviderError> {
+        let local = self.local;
+        self.blocking(move |conn| {
+            let domains = conn.list_all_domains(0).map_err(|e| backend("list", "libvirt domains", e))?;
+            let mut nodes = Vec::new();
+            for domain in domains {
+                let name = domain.name().map_err(|e| backend("read the name of", "a domain", e))?;
+                if !name.starts_with("mlab-") {
+                    continue;
+                }
+                let xml = domain.xml_desc(0).map_err(|e| backend("read the XML of", name.clone(), e))?;
+                let Some(facts) = domain_facts(&xml).filter(|f| lab.as_ref().is_none_or(|lab| f.lab == *lab)) else { continue };
+                // Files are looked at where they live: on this host, or as the server's volumes.
+                let mut missing_files = Vec::new();
+                for file in &facts.disk_files {
+                    let there = if local { file.exists() } else { pool::exists_path(conn, file)? };
+                    if !there {
+                        missing_files.push(file.clone());
+                    }
+                }
+                nodes.push(NodeInfo {
+                    lab: facts.lab,
+                    name: facts.node,
+                    state: domain_state(&domain, &name)?,
+                    ip: facts.ip,
+                    files: facts.disk_files,
+                    missing_files,
+                    owner: facts.owner,
+                });
+            }
+            nodes.sort_by(|a, b| (&a.lab, &a.name).cmp(&(&b.lab, &b.name)));
+            Ok(nodes)
         })
         .await
     }
@@ -216,10 +310,7 @@ impl Provider for LibvirtProvider {
             return Ok(());
         }
         if !self.local {
-            return Err(ProviderError::Unsupported(format!(
-                "creating node disks over the remote URI {} is not supported yet; run mlab on the libvirt host",
-                self.uri
-            )));
+            return self.create_node_in_pool(spec).await;
         }
         let xml = domain_xml::domain_xml(spec, &self.accel)?;
         let seed = spec.seed_config()?;
@@ -320,11 +411,14 @@ impl Provider for LibvirtProvider {
             .await?;
         // Only a domain carrying mlab's marker has its disks deleted: never delete files of a
         // domain that merely happens to have a matching name.
-        if let Some(facts) = facts
-            && local
-        {
-            for file in &facts.disk_files {
-                remove_if_exists(file).await?;
+        if let Some(facts) = facts {
+            if local {
+                for file in &facts.disk_files {
+                    remove_if_exists(file).await?;
+                }
+            } else {
+                // On a server they are volumes of its pool (the box's stay for the next lab).
+                self.blocking(move |conn| facts.disk_files.iter().try_for_each(|file| pool::delete_path(conn, file))).await?;
             }
         }
         Ok(())
@@ -340,26 +434,10 @@ impl Provider for LibvirtProvider {
     }
 
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError> {
-        let lab = lab.to_string();
-        let local = self.local;
-        self.blocking(move |conn| {
-            let domains = conn.list_all_domains(0).map_err(|e| backend("list", "libvirt domains", e))?;
-            let mut nodes = Vec::new();
-            for domain in domains {
-                let name = domain.name().map_err(|e| backend("read the name of", "a domain", e))?;
-                if !name.starts_with("mlab-") {
-                    continue;
-                }
-                let xml = domain.xml_desc(0).map_err(|e| backend("read the XML of", name.clone(), e))?;
-                if let Some(facts) = domain_facts(&xml).filter(|f| f.lab == lab) {
-                    // Files are looked at only where they live: on this host.
-                    let missing_files = if local { facts.disk_files.iter().filter(|f| !f.exists()).cloned().collect() } else { Vec::new() };
-                    nodes.push(NodeInfo { name: facts.node, state: domain_state(&domain, &name)?, ip: facts.ip, files: facts.disk_files, missing_files });
-                }
-            }
-            nodes.sort_by(|a, b| a.name.cmp(&b.name));
-            Ok(nodes)
-        })
-        .await
+        self.mlab_nodes(Some(lab.to_string())).await
+    }
+
+    async fn list_all_nodes(&self) -> Result<Vec<NodeInfo>, ProviderError> {
+        self.mlab_nodes(None).await
     }
 }

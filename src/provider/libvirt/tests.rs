@@ -68,6 +68,7 @@ fn node_spec(lab: &str, name: &str, last_octet: u8, state_dir: &Path, box_image:
         seed_path: state_dir.join(format!("{name}-seed.img")),
         console_log: state_dir.join(format!("{name}-console.log")),
         network_mode: NetworkMode::Isolated,
+        owner: "test@host:/labs/x".into(),
     }
 }
 
@@ -266,13 +267,17 @@ async fn list_nodes_keeps_labs_with_prefix_names_apart() {
     let provider = test_provider().await;
     // Domain names collide in shape: lab "pfx" node "b-c" vs lab "pfx-b" node "c".
     let a = node_spec("pfx", "b-c", 31, &dir.path().join("a"), fake_box(dir.path(), true));
-    let b = node_spec("pfx-b", "d", 32, &dir.path().join("b"), fake_box(dir.path(), true));
+    let mut b = node_spec("pfx-b", "d", 32, &dir.path().join("b"), fake_box(dir.path(), true));
+    b.owner = "student7@laptop:/home/student7/.local/share/mlab/labs/pfx-b".into();
     provider.create_node(&a).await.expect("a");
     provider.create_node(&b).await.expect("b");
     let in_a: Vec<String> = provider.list_nodes("pfx").await.expect("list").into_iter().map(|n| n.name).collect();
     let in_b: Vec<String> = provider.list_nodes("pfx-b").await.expect("list").into_iter().map(|n| n.name).collect();
     assert_eq!(in_a, ["b-c"]);
     assert_eq!(in_b, ["d"]);
+    // Every lab on the host, each node with the lab and owner recorded in its marker.
+    let all: Vec<(String, String, Option<String>)> = provider.list_all_nodes().await.expect("all").into_iter().map(|n| (n.lab, n.name, n.owner)).collect();
+    assert_eq!(all, [("pfx".into(), "b-c".into(), Some(a.owner.clone())), ("pfx-b".into(), "d".into(), Some(b.owner.clone()))]);
     provider.destroy_node("pfx", "b-c").await.expect("cleanup");
     provider.destroy_node("pfx-b", "d").await.expect("cleanup");
 }

@@ -169,7 +169,9 @@ impl VirtualBoxProvider {
             modify.extend(["--nic2", "nat", "--macaddress2", mac, "--cableconnected2", "on"]);
         }
         m.run("configure", name, &modify).await?;
-        for (key, value) in [("mlab/lab", spec.lab.clone()), ("mlab/node", spec.name.clone()), ("mlab/ip", spec.ip.to_string())] {
+        for (key, value) in
+            [("mlab/lab", spec.lab.clone()), ("mlab/node", spec.name.clone()), ("mlab/ip", spec.ip.to_string()), ("mlab/owner", spec.owner.clone())]
+        {
             m.run("mark", name, &["setextradata", name, key, &value]).await?;
         }
         m.run("add a storage controller to", name, &["storagectl", name, "--name", CONTROLLER, "--add", "sata", "--portcount", "2", "--hostiocache", "on"])
@@ -369,14 +371,24 @@ impl Provider for VirtualBoxProvider {
     }
 
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError> {
+        self.mlab_vms(Some(lab)).await
+    }
+
+    async fn list_all_nodes(&self) -> Result<Vec<NodeInfo>, ProviderError> {
+        self.mlab_vms(None).await
+    }
+}
+
+impl VirtualBoxProvider {
+    /// The VMs carrying mlab's marker, of one lab or of all, sorted by lab and node.
+    async fn mlab_vms(&self, lab: Option<&str>) -> Result<Vec<NodeInfo>, ProviderError> {
         let listed = self.manage.run("list", "VirtualBox VMs", &["list", "vms"]).await?;
-        let prefix = vm_name(lab, "");
+        // Only names that can be this lab's are asked about (one VBoxManage call each).
+        let prefix = lab.map_or_else(|| "mlab-".to_string(), |lab| vm_name(lab, ""));
         let mut nodes = Vec::new();
         for name in manage::vm_names(&listed).into_iter().filter(|n| n.starts_with(&prefix)) {
             let marker = self.marker(&name).await?;
-            if marker.get("mlab/lab").map(String::as_str) != Some(lab) {
-                continue;
-            }
+            let Some(vm_lab) = marker.get("mlab/lab").filter(|l| lab.is_none_or(|lab| lab == l.as_str())).cloned() else { continue };
             let Some(info) = self.vm_info(&name).await? else { continue };
             let files: Vec<PathBuf> = [format!("{CONTROLLER}-0-0"), format!("{CONTROLLER}-1-0")]
                 .iter()
@@ -385,15 +397,18 @@ impl Provider for VirtualBoxProvider {
                 .map(PathBuf::from)
                 .collect();
             let missing_files = files.iter().filter(|f| !f.exists()).cloned().collect();
+            let node = marker.get("mlab/node").cloned().unwrap_or_else(|| name[vm_name(&vm_lab, "").len().min(name.len())..].to_string());
             nodes.push(NodeInfo {
-                name: marker.get("mlab/node").cloned().unwrap_or_else(|| name[prefix.len()..].to_string()),
+                lab: vm_lab,
+                name: node,
                 state: map_state(info.get("VMState").map(String::as_str).unwrap_or("")),
                 ip: marker.get("mlab/ip").and_then(|ip| ip.parse().ok()),
                 files,
                 missing_files,
+                owner: marker.get("mlab/owner").cloned(),
             });
         }
-        nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        nodes.sort_by(|a, b| (&a.lab, &a.name).cmp(&(&b.lab, &b.name)));
         Ok(nodes)
     }
 }

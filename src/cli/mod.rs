@@ -59,6 +59,7 @@ pub enum Command {
     SshConfig(commands::ssh_config::Args),
     Open(commands::open::Args),
     Forward(commands::forward::Args),
+    Snapshot(commands::snapshot::Args),
     #[command(name = "box")]
     Box(commands::boxes::Args),
     Artifact(commands::artifact::Args),
@@ -109,6 +110,7 @@ pub fn main() -> ExitCode {
         Command::SshConfig(args) => commands::ssh_config::run(&ctx, args),
         Command::Open(args) => commands::open::run(&ctx, args),
         Command::Forward(args) => commands::forward::run(&ctx, args),
+        Command::Snapshot(args) => commands::snapshot::run(&ctx, args),
         Command::Box(args) => commands::boxes::run(&ctx, args),
         Command::Artifact(args) => commands::artifact::run(&ctx, args),
         Command::Doctor(args) => commands::doctor::run(&ctx, args),

@@ -42,6 +42,12 @@ fn is_plain(value: &str, max: usize, first: impl Fn(char) -> bool, lowercase_onl
     chars.next().is_some_and(first) && value.len() <= max && chars.all(|c| letter_or_digit(c) || also.contains(c))
 }
 
+/// A snapshot's name (`mlab snapshot save NAME`): letters, digits, `.`, `_` and `-`, starting
+/// with a letter or digit, at most 64 characters (it names a file and each VM's snapshot).
+pub fn is_snapshot_name(value: &str) -> bool {
+    is_plain(value, 64, |c| c.is_ascii_alphanumeric(), false, "._-")
+}
+
 /// A Mesos cluster name: letters, digits, `.`, `_` and `-`, starting with a letter or digit,
 /// at most 63 characters (it is passed on the command lines of Mesos and its frameworks).
 pub fn is_cluster_name(value: &str) -> bool {

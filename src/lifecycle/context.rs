@@ -68,6 +68,13 @@ pub struct Record {
     pub removed: Option<(String, String)>,
     /// remove-agent: the agent id the leading master now records as gone, or why it could not.
     pub marked_gone: Option<Result<String, String>>,
+    /// snapshot save: what was saved, and how long the nodes were paused for it.
+    pub snapshot: Option<super::snapshot::LabSnapshot>,
+    pub paused_s: f64,
+    /// snapshot restore: nodes made after the snapshot and removed; seconds until the nodes
+    /// that ran then run again.
+    pub removed_nodes: Vec<String>,
+    pub resumed_s: f64,
 }
 
 /// The shared context of one command's actions.

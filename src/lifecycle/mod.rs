@@ -25,6 +25,7 @@ mod instance;
 mod provision;
 pub mod readiness;
 mod sessions;
+pub mod snapshot;
 mod spec;
 mod status;
 mod up;

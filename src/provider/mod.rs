@@ -198,6 +198,36 @@ pub trait Provider: Send + Sync {
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError>;
     /// Every mlab VM this provider sees, of any lab and any owner (`mlab list --connect`).
     async fn list_all_nodes(&self) -> Result<Vec<NodeInfo>, ProviderError>;
+
+    /// Freeze a running node's CPUs; its memory stays as it is. `mlab snapshot` pauses every
+    /// node of a lab before saving any, so the saved nodes agree with each other.
+    async fn pause_node(&self, _lab: &str, _node: &str) -> Result<(), ProviderError> {
+        Err(no_snapshots())
+    }
+    /// Let a paused node run again; no error if it runs already.
+    async fn resume_node(&self, _lab: &str, _node: &str) -> Result<(), ProviderError> {
+        Err(no_snapshots())
+    }
+    /// Record the node as snapshot `name`: its disk, and its memory if it is running or paused.
+    async fn save_snapshot(&self, _lab: &str, _node: &str, _name: &str) -> Result<(), ProviderError> {
+        Err(no_snapshots())
+    }
+    /// Put the node back as snapshot `name` recorded it, left paused if it was running then.
+    async fn revert_snapshot(&self, _lab: &str, _node: &str, _name: &str) -> Result<(), ProviderError> {
+        Err(no_snapshots())
+    }
+    /// Forget snapshot `name` of the node; no error if it has none of that name.
+    async fn delete_snapshot(&self, _lab: &str, _node: &str, _name: &str) -> Result<(), ProviderError> {
+        Err(no_snapshots())
+    }
+    /// The names of the node's snapshots (none if the node does not exist).
+    async fn snapshots(&self, _lab: &str, _node: &str) -> Result<Vec<String>, ProviderError> {
+        Err(no_snapshots())
+    }
+}
+
+fn no_snapshots() -> ProviderError {
+    ProviderError::Unsupported("this provider cannot take snapshots yet; whole-lab snapshots need the libvirt provider".into())
 }
 
 /// The VM name of a lab's node, the same for every provider: `mlab-<lab>-<node>`.

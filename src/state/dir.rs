@@ -41,6 +41,15 @@ impl LabDir {
         self.root.is_dir()
     }
 
+    /// Whole-lab snapshots, one file each (`mlab snapshot`).
+    pub fn snapshots(&self) -> PathBuf {
+        self.root.join("snapshots")
+    }
+
+    pub fn snapshot(&self, name: &str) -> PathBuf {
+        self.snapshots().join(format!("{name}.json"))
+    }
+
     pub fn state_file(&self) -> PathBuf {
         self.root.join("state.json")
     }

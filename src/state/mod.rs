@@ -79,20 +79,28 @@ impl LabState {
         }
     }
 
-    /// Write atomically: a temp file beside the state file, synced, then renamed over it.
+    /// Write atomically (see [`write_private`]).
     pub fn save(&self, dir: &LabDir) -> Result<(), StateError> {
         let path = dir.state_file();
-        let tmp = path.with_extension("json.tmp");
         let bytes = serde_json::to_vec_pretty(self).map_err(|e| StateError::io("encode", &path, std::io::Error::other(e)))?;
-        // Private to the owner, like everything of a lab that is not for qemu (see LabDir::create).
-        let mut f = {
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)
-        }
-        .map_err(|e| StateError::io("write", &tmp, e))?;
-        f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(|e| StateError::io("write", &tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| StateError::io("replace", &path, e))
+        write_private(&path, &bytes)
     }
+}
+
+/// Write a lab's file atomically, private to its owner like everything of a lab that is not for
+/// qemu (see [`LabDir::create`]): a temp file beside it, synced, then renamed over it, so a
+/// crash never leaves half a file.
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    let mut f = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp)
+    }
+    .map_err(|e| StateError::io("write", &tmp, e))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| StateError::io("write", &tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| StateError::io("replace", path, e))
 }
 
 /// Labs that have a directory on this host, sorted.

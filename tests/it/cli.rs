@@ -422,3 +422,37 @@ fn tables_fit_the_width_they_are_given_and_stay_whole_in_a_pipe() {
     assert!(widest(&narrow) <= 60, "wrapped to 60 columns:\n{narrow}");
     assert!(narrow.contains("demand"), "nothing is cut, only wrapped:\n{narrow}");
 }
+
+#[test]
+fn snapshot_commands_say_what_is_missing_and_delete_only_when_confirmed() {
+    let home = unreachable_lab();
+    let run = |args: &[&str]| {
+        let out = mlab_in(home.path(), args);
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, stdout, _) = run(&["snapshot", "list"]);
+    assert!(code == Some(0) && stdout.contains("has no snapshots"), "{stdout}");
+    assert_eq!(run(&["snapshot", "list", "--json"]).1.trim(), "[]");
+    let (code, _, stderr) = run(&["snapshot", "restore", "monday", "--yes"]);
+    assert!(code == Some(1) && stderr.contains("no snapshot `monday`"), "{stderr}");
+    let (code, _, stderr) = run(&["snapshot", "save", "../state"]);
+    assert!(code == Some(1) && stderr.contains("cannot name a snapshot"), "{stderr}");
+    let (code, _, stderr) = run(&["snapshot", "save", "first"]);
+    assert!(code == Some(1) && stderr.contains("no VMs to save"), "{stderr}");
+    assert!(!home.path().join("labs/far/snapshots/first.json").exists(), "nothing recorded for a snapshot not taken");
+
+    // One recorded by hand: listed, kept without --yes off a terminal, deleted with it.
+    let snapshots = home.path().join("labs/far/snapshots");
+    std::fs::create_dir_all(&snapshots).expect("dir");
+    let file = snapshots.join("clean.json");
+    std::fs::write(&file, r#"{"name": "clean", "created_at": 0, "nodes": [{"name": "m1", "running": true}], "state": {"source": "x", "provider": "libvirt", "uri": "test:///default", "created_at": 0}}"#)
+        .expect("write");
+    let (_, stdout, _) = run(&["snapshot", "list"]);
+    assert!(stdout.contains("clean") && stdout.contains("1970-01-01 00:00:00 UTC"), "{stdout}");
+    let (code, _, stderr) = run(&["snapshot", "delete", "clean"]);
+    assert!(code == Some(1) && stderr.contains("--yes") && file.exists(), "{stderr}");
+    let (code, _, stderr) = run(&["snapshot", "restore", "clean"]);
+    assert!(code == Some(1) && stderr.contains("--yes"), "{stderr}");
+    let (code, stdout, stderr) = run(&["snapshot", "delete", "clean", "--yes"]);
+    assert!(code == Some(0) && stdout.contains("deleted snapshot clean") && !file.exists(), "{stdout}{stderr}");
+}

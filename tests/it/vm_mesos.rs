@@ -97,6 +97,13 @@ fn mesos_and_its_frameworks_run_for_real() {
     let hosts: Vec<&str> = slaves["slaves"].as_array().unwrap().iter().map(|s| s["hostname"].as_str().unwrap()).collect();
     assert_eq!(hosts, ["agent1.e2e-mesos.test"], "{slaves}");
 
+    // The ready lab, memory included, to come back to after the jobs below (issue 11).
+    let t0 = Instant::now();
+    let saved = mlab.json(&["snapshot", "save", "ready", "--json"]);
+    eprintln!("TIMING snapshot save of the ready lab (2 nodes, memory included): {:.1} s, paused {:.1} s", t0.elapsed().as_secs_f64(), saved["paused_s"]);
+    let with_memory: Vec<&Value> = saved["snapshot"]["nodes"].as_array().expect("nodes").iter().filter(|n| n["running"] == true).collect();
+    assert_eq!(with_memory.len(), 2, "{saved}");
+
     // A task with mesos-execute, from the master, with nothing configured by hand.
     let t0 = Instant::now();
     let (code, out, err) = mlab.run_code(&["ssh", "master1", "--", "bash", "-lc", "mesos-execute --name=hello --command='echo hello-from-mesos-task'"]);
@@ -209,6 +216,34 @@ fn mesos_and_its_frameworks_run_for_real() {
     }
     let stdout = sandbox("stdout");
     assert!(stdout.contains("Pi is roughly 3.1"), "the driver printed:\n{stdout}");
+
+    // Back to the snapshot: the same master process (its memory was saved, it did not restart),
+    // none of the work since (no finished frameworks, no task sandbox on the agent), every
+    // service ready, and the guests' clocks on the host's time.
+    let t0 = Instant::now();
+    let (code, restored): (i32, Value) = mlab.json_code(&["snapshot", "restore", "ready", "--yes", "--json"]);
+    eprintln!(
+        "TIMING snapshot restore to a ready Mesos: {:.1} s (running again at {:.1} s, SSH at {:.1} s, readiness waited {:.1} s)",
+        t0.elapsed().as_secs_f64(),
+        restored["resumed_s"].as_f64().unwrap_or(0.0),
+        restored["answered_s"].as_f64().unwrap_or(0.0),
+        restored["readiness"]["waited_s"].as_f64().unwrap_or(0.0)
+    );
+    assert_eq!(code, 0, "every service ready after the restore: {restored}");
+    assert_eq!(restored["readiness"]["services"].as_array().expect("services").iter().filter(|s| s["state"] != "ready").count(), 0, "{restored}");
+    let after = master_state(&mlab, "master1", &format!("http://{MASTER_IP}:5050/master/state"));
+    assert_eq!(after["start_time"], state["start_time"], "the master saved is the master running");
+    assert_eq!(after["completed_frameworks"], state["completed_frameworks"], "the jobs since the snapshot are gone");
+    let hello = mlab.sh("agent1", "sudo find /var/lib/mesos/agent/slaves -path '*/executors/hello' | wc -l");
+    assert_eq!(hello.trim(), "0", "the task's sandbox is gone with the disk's changes");
+    let guest_now: u64 = mlab.sh("master1", "date +%s").trim().parse().expect("date");
+    let host_now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    assert!(host_now.abs_diff(guest_now) <= 5, "master1's clock {guest_now}, the host's {host_now}");
+    let listed = mlab.json(&["snapshot", "list", "--json"]);
+    assert_eq!(listed.as_array().expect("snapshots").iter().map(|s| s["name"].as_str().unwrap_or("")).collect::<Vec<_>>(), ["ready"]);
+    let (ok, _, stderr) = mlab.run(&["snapshot", "delete", "ready", "--yes"]);
+    assert!(ok, "{stderr}");
+    assert!(mlab.json(&["snapshot", "list", "--json"]).as_array().expect("snapshots").is_empty());
 
     // `status --services` asks again, live.
     let (code, status): (i32, Value) = mlab.json_code(&["status", "--services", "--json"]);

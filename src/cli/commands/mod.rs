@@ -19,6 +19,7 @@ pub mod provision;
 pub mod remove_agent;
 pub mod schema;
 pub mod show;
+pub mod snapshot;
 pub mod ssh;
 pub mod ssh_config;
 pub mod status;

@@ -14,6 +14,9 @@ mod mark_agent_gone;
 mod prepare_artifacts;
 mod provision;
 mod remove_node;
+mod revert_to_snapshot;
+mod save_snapshot;
+mod set_clocks;
 mod start_nodes;
 mod wait_for_ssh;
 mod write_host_entries;
@@ -47,6 +50,13 @@ pub enum Action {
     RemoveNode(String),
     /// remove-agent: tell the leading Mesos master that the removed agent is gone.
     MarkAgentGone,
+    /// snapshot save: every node paused, saved and resumed together, the snapshot recorded.
+    SaveSnapshot(String),
+    /// snapshot restore: every saved node put back and resumed together, nodes made since
+    /// removed, the lab's state as it was.
+    RevertToSnapshot(String),
+    /// Set the target nodes' clocks to the host's (after a pause or a restore).
+    SetClocks,
 }
 
 /// `mlab up`.
@@ -88,6 +98,9 @@ impl Action {
             Action::GrowAgents(_) => "grow agents",
             Action::RemoveNode(_) => "remove node",
             Action::MarkAgentGone => "mark agent gone",
+            Action::SaveSnapshot(_) => "save snapshot",
+            Action::RevertToSnapshot(_) => "revert to snapshot",
+            Action::SetClocks => "set clocks",
         }
     }
 
@@ -104,6 +117,9 @@ impl Action {
             Action::GrowAgents(opts) => grow_agents::run(ctx, opts),
             Action::RemoveNode(node) => remove_node::run(ctx, node).await,
             Action::MarkAgentGone => mark_agent_gone::run(ctx).await,
+            Action::SaveSnapshot(name) => save_snapshot::run(ctx, name).await,
+            Action::RevertToSnapshot(name) => revert_to_snapshot::run(ctx, name).await,
+            Action::SetClocks => set_clocks::run(ctx).await,
         }
     }
 }

@@ -15,6 +15,7 @@ pub mod domain_xml;
 pub mod network_xml;
 pub mod overlap;
 pub mod pool;
+pub mod snapshot;
 mod xml;
 
 #[cfg(test)]
@@ -403,7 +404,9 @@ impl Provider for LibvirtProvider {
                     domain.destroy().map_err(|e| backend("force off", name.clone(), e))?;
                 }
                 if domain.is_persistent().map_err(|e| backend("check", name.clone(), e))? {
-                    domain.undefine().map_err(|e| backend("undefine", name.clone(), e))?;
+                    // The node's snapshots live in its disk, which goes next; libvirt refuses to
+                    // undefine a domain that has any unless told to drop their metadata too.
+                    domain.undefine_flags(virt::sys::VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA).map_err(|e| backend("undefine", name.clone(), e))?;
                 }
                 tracing::info!(domain = %name, "removed node");
                 Ok(domain_facts(&xml))
@@ -439,5 +442,35 @@ impl Provider for LibvirtProvider {
 
     async fn list_all_nodes(&self) -> Result<Vec<NodeInfo>, ProviderError> {
         self.mlab_nodes(None).await
+    }
+
+    async fn pause_node(&self, lab: &str, node: &str) -> Result<(), ProviderError> {
+        let vm = vm_name(lab, node);
+        self.blocking(move |conn| snapshot::pause(conn, &vm)).await
+    }
+
+    async fn resume_node(&self, lab: &str, node: &str) -> Result<(), ProviderError> {
+        let vm = vm_name(lab, node);
+        self.blocking(move |conn| snapshot::resume(conn, &vm)).await
+    }
+
+    async fn save_snapshot(&self, lab: &str, node: &str, name: &str) -> Result<(), ProviderError> {
+        let (vm, name) = (vm_name(lab, node), name.to_string());
+        self.blocking(move |conn| snapshot::save(conn, &vm, &name)).await
+    }
+
+    async fn revert_snapshot(&self, lab: &str, node: &str, name: &str) -> Result<(), ProviderError> {
+        let (vm, name) = (vm_name(lab, node), name.to_string());
+        self.blocking(move |conn| snapshot::revert(conn, &vm, &name)).await
+    }
+
+    async fn delete_snapshot(&self, lab: &str, node: &str, name: &str) -> Result<(), ProviderError> {
+        let (vm, name) = (vm_name(lab, node), name.to_string());
+        self.blocking(move |conn| snapshot::delete(conn, &vm, &name)).await
+    }
+
+    async fn snapshots(&self, lab: &str, node: &str) -> Result<Vec<String>, ProviderError> {
+        let vm = vm_name(lab, node);
+        self.blocking(move |conn| snapshot::names(conn, &vm)).await
     }
 }

@@ -315,3 +315,42 @@ async fn gateway_outside_the_network_is_refused() {
     assert!(err.to_string().contains("10.213.31.1"), "{err}");
     assert!(!provider.network_exists("badgw").await.expect("exists"));
 }
+
+#[tokio::test]
+async fn snapshots_pause_save_revert_and_delete_on_test_driver() {
+    let dir = tempfile::tempdir().expect("tmp");
+    if qemu_img_base(dir.path()).is_none() {
+        eprintln!("skipped: qemu-img not installed (apt-get install qemu-utils)");
+        return;
+    }
+    let provider = test_provider().await;
+    let lab = "snap";
+    let spec = node_spec(lab, "n1", 51, &dir.path().join("s"), fake_box(dir.path(), true));
+    provider.create_node(&spec).await.expect("create");
+    provider.start_node(lab, "n1").await.expect("start");
+    assert!(provider.snapshots(lab, "n1").await.expect("none").is_empty());
+
+    provider.pause_node(lab, "n1").await.expect("pause");
+    assert_eq!(provider.node_state(lab, "n1").await.expect("state"), NodeState::Other("paused".into()));
+    provider.save_snapshot(lab, "n1", "clean").await.expect("save");
+    provider.resume_node(lab, "n1").await.expect("resume");
+    provider.resume_node(lab, "n1").await.expect("resuming a running node is a no-op");
+    assert_eq!(provider.node_state(lab, "n1").await.expect("state"), NodeState::Running);
+    assert_eq!(provider.snapshots(lab, "n1").await.expect("list"), ["clean"]);
+
+    // Reverted, a node saved while it ran is left paused, for the lab to resume all at once.
+    provider.stop_node(lab, "n1", Duration::from_secs(5)).await.expect("stop");
+    provider.revert_snapshot(lab, "n1", "clean").await.expect("revert");
+    assert_eq!(provider.node_state(lab, "n1").await.expect("state"), NodeState::Other("paused".into()));
+    let err = provider.revert_snapshot(lab, "n1", "monday").await.expect_err("no such snapshot");
+    assert!(err.to_string().contains("snapshot monday"), "{err}");
+
+    provider.delete_snapshot(lab, "n1", "clean").await.expect("delete");
+    provider.delete_snapshot(lab, "n1", "clean").await.expect("deleting a missing snapshot is fine");
+    assert!(provider.snapshots(lab, "n1").await.expect("list").is_empty());
+    // A node with snapshots is still destroyed whole (its snapshots' metadata with it).
+    provider.save_snapshot(lab, "n1", "again").await.expect("save");
+    provider.destroy_node(lab, "n1").await.expect("destroy with a snapshot");
+    assert_eq!(provider.node_state(lab, "n1").await.expect("state"), NodeState::Missing);
+    assert!(provider.snapshots(lab, "n1").await.expect("no VM, no snapshots").is_empty());
+}

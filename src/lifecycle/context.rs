@@ -146,8 +146,10 @@ impl LabContext {
                 (state, lab, conn)
             }
             None => {
-                let (lab, moved) = planner.plan_new(reference, Some(&instance))?;
-                let conn = connect(&provider.or_lab(lab.provider)).await?;
+                // Connected first: the subnet is chosen beside the networks the hypervisor has.
+                let conn = connect(&provider.or_lab(planner.plan(reference, Some(&instance), None)?.provider)).await?;
+                let in_use = conn.provider.subnets_in_use(&instance).await?;
+                let (lab, moved) = planner.plan_new(reference, Some(&instance), &in_use)?;
                 let network = moved.map(|(cidr, why)| {
                     progress.note(&why);
                     cidr
@@ -313,6 +315,23 @@ mod tests {
         let mut names = state.started_on_demand.clone();
         names.sort();
         assert_eq!(names, (0..8).map(|i| format!("command{i}")).collect::<Vec<_>>());
+    }
+
+    #[tokio::test]
+    async fn a_new_instance_is_given_a_subnet_beside_the_hypervisors_networks() {
+        // A shared server has networks no home knows of: here the test driver's `default`,
+        // on 192.168.122.0/24, which this lab file asks for too.
+        let root = tempfile::tempdir().expect("tmp");
+        let file = root.path().join("clash.yaml");
+        std::fs::write(&file, "name: clash\nnetwork: {cidr: 192.168.122.0/24}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master]}\n").expect("lab");
+        let file = file.display().to_string();
+        let ctx =
+            LabContext::open_or_create(planner(root.path()), &file, &file, None, &provider(), Settings::new(Provisioners::builtin()), NodeProgress::hidden())
+                .await
+                .expect("made");
+        let cidr = ctx.lab.network.cidr;
+        assert!(!cidr.contains(&"192.168.122.1".parse::<std::net::Ipv4Addr>().expect("ip")), "{cidr} overlaps the server's default network");
+        assert_eq!(ctx.state.network, Some(cidr), "the chosen subnet is saved with the instance");
     }
 
     #[tokio::test]

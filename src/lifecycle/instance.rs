@@ -93,17 +93,25 @@ impl Planner {
     /// The plan of a new instance, on a subnet of its own: when the lab file's network overlaps
     /// a lab already on this host, the first free /24 of 192.168.57.0 and beyond is taken, and
     /// the second value says which (and why) so the caller can tell the user and save it.
-    pub fn plan_new(&self, reference: &str, name: Option<&str>) -> Result<(ResolvedLab, Option<(Ipv4Net, String)>), LifecycleError> {
+    pub fn plan_new(
+        &self,
+        reference: &str,
+        name: Option<&str>,
+        on_hypervisor: &[(String, Ipv4Net)],
+    ) -> Result<(ResolvedLab, Option<(Ipv4Net, String)>), LifecycleError> {
         let lab = self.plan_with(reference, name, None, None)?;
-        let others: Vec<(String, Ipv4Net)> = known_labs(&self.labs_dir)
+        // What the subnet must not overlap: this home's other labs, and every network the
+        // hypervisor has (other homes' labs on a shared server, its own default network).
+        let mut others: Vec<(String, Ipv4Net)> = known_labs(&self.labs_dir)
             .into_iter()
             .filter(|other| *other != lab.name)
-            .filter_map(|other| self.open(&other).ok().map(|i| (other, i.lab.network.cidr)))
+            .filter_map(|other| self.open(&other).ok().map(|i| (format!("lab `{other}`"), i.lab.network.cidr)))
             .collect();
+        others.extend(on_hypervisor.iter().map(|(network, cidr)| (format!("the hypervisor's network `{network}`"), *cidr)));
         let Some((clash, clash_cidr)) = others.iter().find(|(_, c)| overlaps(*c, lab.network.cidr)) else { return Ok((lab, None)) };
         let taken: Vec<Ipv4Net> = others.iter().map(|(_, c)| *c).collect();
         let free = free_subnet(&taken).ok_or_else(|| LifecycleError::Other(format!("no free /24 left for lab `{}` beside the labs on this host", lab.name)))?;
-        let why = format!("{} overlaps lab `{clash}` ({clash_cidr}), so instance `{}` gets {free}", lab.network.cidr, lab.name);
+        let why = format!("{} overlaps {clash} ({clash_cidr}), so instance `{}` gets {free}", lab.network.cidr, lab.name);
         let lab = self.plan_with(reference, name, None, Some(free))?;
         Ok((lab, Some((free, why))))
     }

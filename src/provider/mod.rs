@@ -198,6 +198,12 @@ pub trait Provider: Send + Sync {
     async fn list_nodes(&self, lab: &str) -> Result<Vec<NodeInfo>, ProviderError>;
     /// Every mlab VM this provider sees, of any lab and any owner (`mlab list --connect`).
     async fn list_all_nodes(&self) -> Result<Vec<NodeInfo>, ProviderError>;
+    /// The IPv4 subnets of the networks the hypervisor has, by network name, except lab
+    /// `except_lab`'s own: a new lab instance is given a subnet beside them. A provider that
+    /// allocates its own addresses per lab has none to report.
+    async fn subnets_in_use(&self, _except_lab: &str) -> Result<Vec<(String, Ipv4Net)>, ProviderError> {
+        Ok(Vec::new())
+    }
 
     /// Freeze a running node's CPUs; its memory stays as it is. `mlab snapshot` pauses every
     /// node of a lab before saving any, so the saved nodes agree with each other.

@@ -456,3 +456,20 @@ fn snapshot_commands_say_what_is_missing_and_delete_only_when_confirmed() {
     let (code, stdout, stderr) = run(&["snapshot", "delete", "clean", "--yes"]);
     assert!(code == Some(0) && stdout.contains("deleted snapshot clean") && !file.exists(), "{stdout}{stderr}");
 }
+
+#[test]
+fn every_bench_and_vm_test_lab_validates() {
+    // These labs are read only by scripts/bench and the ignored VM tests: a broken one would
+    // show up only there, minutes into a run.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for dir in ["benches/labs", "tests/vm/labs"] {
+        for entry in std::fs::read_dir(root.join(dir)).expect("labs") {
+            let path = entry.expect("entry").path();
+            let out = mlab().args(["validate", &path.display().to_string()]).output().expect("run");
+            assert!(out.status.success(), "{}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} lab files found");
+}

@@ -444,6 +444,14 @@ impl Provider for LibvirtProvider {
         self.mlab_nodes(None).await
     }
 
+    async fn subnets_in_use(&self, except_lab: &str) -> Result<Vec<(String, ipnet::Ipv4Net)>, ProviderError> {
+        let own = network_name(except_lab);
+        self.blocking(move |conn| {
+            Ok(existing_network_ranges(conn, &own)?.into_iter().flat_map(|(name, ranges)| ranges.into_iter().map(move |r| (name.clone(), r))).collect())
+        })
+        .await
+    }
+
     async fn pause_node(&self, lab: &str, node: &str) -> Result<(), ProviderError> {
         let vm = vm_name(lab, node);
         self.blocking(move |conn| snapshot::pause(conn, &vm)).await

@@ -233,7 +233,7 @@ pub trait Provider: Send + Sync {
 }
 
 fn no_snapshots() -> ProviderError {
-    ProviderError::Unsupported("this provider cannot take snapshots yet; whole-lab snapshots need the libvirt provider".into())
+    ProviderError::Unsupported("this provider cannot take snapshots".into())
 }
 
 /// The VM name of a lab's node, the same for every provider: `mlab-<lab>-<node>`.

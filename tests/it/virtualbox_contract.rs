@@ -264,6 +264,42 @@ async fn what_a_real_host_throws_at_it() {
     assert!(host.state()["vms"].get("mlab-class-c").is_none(), "nothing half-made");
 }
 
+#[tokio::test]
+async fn a_node_is_saved_with_its_memory_and_put_back_with_documented_calls() {
+    let host = FakeHost::new();
+    let provider = host.provider().await;
+    provider.ensure_network(&network("snap", 59, NetworkMode::Isolated)).await.expect("network");
+    let node = host.node("snap", "master1", 59, 11, NetworkMode::Isolated, host.boxed(false));
+    provider.create_node(&node).await.expect("create");
+    provider.start_node("snap", "master1").await.expect("start");
+    assert!(provider.snapshots("snap", "master1").await.expect("none yet").is_empty());
+
+    provider.pause_node("snap", "master1").await.expect("pause");
+    assert_eq!(provider.node_state("snap", "master1").await.expect("state"), NodeState::Other("paused".into()));
+    provider.save_snapshot("snap", "master1", "clean").await.expect("take");
+    provider.resume_node("snap", "master1").await.expect("resume");
+    provider.resume_node("snap", "master1").await.expect("resuming a running VM is a no-op");
+    assert_eq!(provider.node_state("snap", "master1").await.expect("state"), NodeState::Running);
+    assert_eq!(provider.snapshots("snap", "master1").await.expect("listed"), ["clean"]);
+
+    // Restored while it runs: powered off first (VirtualBox restores only a VM that is not
+    // running), left `saved` with the snapshot's memory, and started from there on resume.
+    provider.revert_snapshot("snap", "master1", "clean").await.expect("restore");
+    assert_eq!(provider.node_state("snap", "master1").await.expect("state"), NodeState::Other("saved".into()));
+    provider.resume_node("snap", "master1").await.expect("start from the saved state");
+    assert_eq!(provider.node_state("snap", "master1").await.expect("state"), NodeState::Running);
+    let err = provider.revert_snapshot("snap", "master1", "monday").await.expect_err("no such snapshot");
+    assert!(err.to_string().contains("snapshot monday"), "{err}");
+
+    provider.delete_snapshot("snap", "master1", "clean").await.expect("delete");
+    provider.delete_snapshot("snap", "master1", "clean").await.expect("deleting a missing snapshot is fine");
+    assert!(provider.snapshots("snap", "master1").await.expect("listed").is_empty());
+    let snapshot_calls: Vec<Vec<String>> = host.calls().into_iter().filter(|c| c[0] == "snapshot").collect();
+    assert_eq!(snapshot_calls.iter().map(|c| c[2].as_str()).collect::<Vec<_>>(), ["take", "restore", "delete"], "{snapshot_calls:?}");
+    provider.destroy_node("snap", "master1").await.expect("destroy");
+    provider.destroy_network("snap").await.expect("network");
+}
+
 #[test]
 fn the_fake_holds_calls_to_the_documented_syntax() {
     // Without this the contract could not fail: a misspelt option or value is refused as
@@ -279,6 +315,8 @@ fn the_fake_holds_calls_to_the_documented_syntax() {
         &["storageattach", "x", "--port", "0", "--medium", "/d.vdi"],
         &["createmedium", "disk", "--filename", "/tmp/x.vdi"],
         &["showvminfo"],
+        &["snapshot", "x", "tak", "clean"],
+        &["snapshot", "x", "take", "clean", "--alive"],
     ] {
         let out = host.vboxmanage(bad);
         assert_eq!(out.status.code(), Some(2), "{bad:?} must be a syntax error: {}", String::from_utf8_lossy(&out.stderr));

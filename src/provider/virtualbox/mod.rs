@@ -377,6 +377,76 @@ impl Provider for VirtualBoxProvider {
     async fn list_all_nodes(&self) -> Result<Vec<NodeInfo>, ProviderError> {
         self.mlab_vms(None).await
     }
+
+    async fn pause_node(&self, lab: &str, node: &str) -> Result<(), ProviderError> {
+        let name = vm_name(lab, node);
+        if self.vm_state(lab, node).await? == "running" {
+            self.manage.run("pause", &name, &["controlvm", &name, "pause"]).await?;
+        }
+        Ok(())
+    }
+
+    async fn resume_node(&self, lab: &str, node: &str) -> Result<(), ProviderError> {
+        let name = vm_name(lab, node);
+        match self.vm_state(lab, node).await?.as_str() {
+            "paused" => self.manage.run("resume", &name, &["controlvm", &name, "resume"]).await.map(drop),
+            // A VM restored to a snapshot taken while it ran is `saved`: starting it resumes it.
+            "saved" => self.manage.run("resume", &name, &["startvm", &name, "--type", "headless"]).await.map(drop),
+            _ => Ok(()),
+        }
+    }
+
+    async fn save_snapshot(&self, lab: &str, node: &str, snapshot: &str) -> Result<(), ProviderError> {
+        let name = vm_name(lab, node);
+        self.vm_state(lab, node).await?;
+        // Without --live VirtualBox holds the VM still while it saves its memory.
+        self.manage.run("snapshot", &name, &["snapshot", &name, "take", snapshot, "--description", "mlab whole-lab snapshot"]).await.map(drop)
+    }
+
+    async fn revert_snapshot(&self, lab: &str, node: &str, snapshot: &str) -> Result<(), ProviderError> {
+        let name = vm_name(lab, node);
+        if !self.snapshots(lab, node).await?.iter().any(|s| s == snapshot) {
+            return Err(ProviderError::Missing { object: format!("snapshot {snapshot} of the VM {name}") });
+        }
+        // VirtualBox restores only a VM that is not running; the snapshot's saved memory then
+        // leaves it `saved`, and resume_node starts it from there.
+        if matches!(self.vm_state(lab, node).await?.as_str(), "running" | "paused") {
+            self.manage.run("power off", &name, &["controlvm", &name, "poweroff"]).await?;
+        }
+        self.manage.run("restore", &name, &["snapshot", &name, "restore", snapshot]).await.map(drop)
+    }
+
+    async fn delete_snapshot(&self, lab: &str, node: &str, snapshot: &str) -> Result<(), ProviderError> {
+        let name = vm_name(lab, node);
+        if !self.snapshots(lab, node).await?.iter().any(|s| s == snapshot) {
+            return Ok(());
+        }
+        self.manage.run("delete a snapshot of", &name, &["snapshot", &name, "delete", snapshot]).await.map(drop)
+    }
+
+    async fn snapshots(&self, lab: &str, node: &str) -> Result<Vec<String>, ProviderError> {
+        let Some(info) = self.own_vm(lab, node).await? else { return Ok(Vec::new()) };
+        Ok(snapshot_names(&info))
+    }
+}
+
+impl VirtualBoxProvider {
+    /// The VMState of the node's VM (mlab's own only), or an error if it has none.
+    async fn vm_state(&self, lab: &str, node: &str) -> Result<String, ProviderError> {
+        let info = self.own_vm(lab, node).await?.ok_or_else(|| ProviderError::Missing { object: format!("the VM {}", vm_name(lab, node)) })?;
+        Ok(info.get("VMState").cloned().unwrap_or_default())
+    }
+}
+
+/// The snapshot names `showvminfo --machinereadable` lists: `SnapshotName` for the first,
+/// `SnapshotName-1`, `SnapshotName-1-1`, `SnapshotName-2`... for the rest of the tree.
+fn snapshot_names(info: &std::collections::BTreeMap<String, String>) -> Vec<String> {
+    let is_path = |rest: &str| rest.split('-').all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let is_name_key = |key: &str| key.strip_prefix("SnapshotName").is_some_and(|rest| rest.is_empty() || rest.strip_prefix('-').is_some_and(is_path));
+    let mut names: Vec<String> = info.iter().filter(|(key, _)| is_name_key(key)).map(|(_, name)| name.clone()).collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 impl VirtualBoxProvider {
@@ -421,6 +491,23 @@ mod tests {
     fn the_nat_adapter_gets_a_mac_of_its_own() {
         assert_eq!(egress_mac("52:54:00:ab:cd:ef"), "52:54:00:aa:cd:ef");
         assert_eq!(egress_mac("52:54:00:00:cd:ef"), "52:54:00:01:cd:ef");
+    }
+
+    #[test]
+    fn snapshot_names_come_from_the_whole_tree() {
+        let info: std::collections::BTreeMap<String, String> = [
+            ("SnapshotName", "clean"),
+            ("SnapshotUUID", "u1"),
+            ("SnapshotName-1", "kafka"),
+            ("SnapshotName-1-1", "spark"),
+            ("SnapshotName-2", "monday"),
+            ("CurrentSnapshotName", "monday"),
+            ("SnapshotNameX", "not one"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(snapshot_names(&info), ["clean", "kafka", "monday", "spark"]);
     }
 
     #[test]

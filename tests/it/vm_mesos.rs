@@ -155,8 +155,9 @@ fn mesos_and_its_frameworks_run_for_real() {
     let consumed = mlab.sh("master1", "kafka-console-consumer --topic e2e --from-beginning --max-messages 100 --timeout-ms 120000 2>/dev/null");
     let want: Vec<String> = (1..=100).map(|i| format!("message-{i}")).collect();
     assert_eq!(consumed.lines().collect::<Vec<_>>(), want, "the consumer on master1 read every message, in order");
-    // Debian's kcat reads the same messages (what seed 001 does with kafkacat).
-    let kcat = mlab.sh("master1", &format!("kcat -b {BROKER} -C -t e2e -o beginning -e -q"));
+    // Debian's kcat reads the same messages (what seed 001 does with kafkacat), finding the
+    // lab's brokers by itself in a login shell (KCAT_CONFIG).
+    let kcat = mlab.sh("master1", "bash -lc 'kcat -C -t e2e -o beginning -e -q'");
     assert_eq!(kcat.lines().collect::<Vec<_>>(), want, "{kcat}");
     eprintln!("TIMING Kafka topic, 100 messages in and out: {:.1} s", t0.elapsed().as_secs_f64());
 

@@ -405,22 +405,23 @@ impl Provider for VirtualBoxProvider {
 
     async fn revert_snapshot(&self, lab: &str, node: &str, snapshot: &str) -> Result<(), ProviderError> {
         let name = vm_name(lab, node);
-        if !self.snapshots(lab, node).await?.iter().any(|s| s == snapshot) {
+        let info = self.own_vm(lab, node).await?.ok_or_else(|| ProviderError::Missing { object: format!("the VM {name}") })?;
+        if !snapshot_names(&info).iter().any(|s| s == snapshot) {
             return Err(ProviderError::Missing { object: format!("snapshot {snapshot} of the VM {name}") });
         }
         // VirtualBox restores only a VM that is not running; the snapshot's saved memory then
         // leaves it `saved`, and resume_node starts it from there.
-        if matches!(self.vm_state(lab, node).await?.as_str(), "running" | "paused") {
+        if matches!(info.get("VMState").map(String::as_str), Some("running" | "paused")) {
             self.manage.run("power off", &name, &["controlvm", &name, "poweroff"]).await?;
         }
         self.manage.run("restore", &name, &["snapshot", &name, "restore", snapshot]).await.map(drop)
     }
 
     async fn delete_snapshot(&self, lab: &str, node: &str, snapshot: &str) -> Result<(), ProviderError> {
-        let name = vm_name(lab, node);
         if !self.snapshots(lab, node).await?.iter().any(|s| s == snapshot) {
             return Ok(());
         }
+        let name = vm_name(lab, node);
         self.manage.run("delete a snapshot of", &name, &["snapshot", &name, "delete", snapshot]).await.map(drop)
     }
 

@@ -40,10 +40,16 @@ pub fn backend(action: &'static str, object: impl Into<String>, error: virt::err
     ProviderError::Backend { action, object: object.into(), reason: error.message().to_string() }
 }
 
-/// True if a libvirt error means "no such domain/network".
+/// True if a libvirt error means "no such object" (domain, network, storage pool or volume,
+/// domain snapshot): the objects mlab looks up.
 pub fn is_not_found(error: &virt::error::Error) -> bool {
     use virt::error::ErrorNumber;
-    matches!(error.code(), virt::enumutil::Enum::Known(ErrorNumber::NoDomain | ErrorNumber::NoNetwork))
+    matches!(
+        error.code(),
+        virt::enumutil::Enum::Known(
+            ErrorNumber::NoDomain | ErrorNumber::NoNetwork | ErrorNumber::NoStoragePool | ErrorNumber::NoStorageVolume | ErrorNumber::NoDomainSnapshot
+        )
+    )
 }
 
 #[cfg(test)]

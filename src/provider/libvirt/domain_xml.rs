@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::accel::AccelChoice;
 use super::connect::network_name;
-use super::xml::{XmlResult, XmlWriter, empty_element, finish, new_writer, text_element};
+use super::xml::{XmlResult, XmlWriter, document, empty_element, text_element};
 use crate::provider::vm_name;
 use crate::provider::{NodeSpec, ProviderError};
 
@@ -15,13 +15,7 @@ pub const METADATA_NS: &str = "https://mlab.invalid/xmlns/node/1";
 
 /// The `<domain>` definition of a node.
 pub fn domain_xml(spec: &NodeSpec, accel: &AccelChoice) -> Result<String, ProviderError> {
-    let mut w = new_writer();
-    write_domain(&mut w, spec, accel).map_err(|e| ProviderError::Backend {
-        action: "write the XML of",
-        object: vm_name(&spec.lab, &spec.name),
-        reason: e.to_string(),
-    })?;
-    Ok(finish(w))
+    document(vm_name(&spec.lab, &spec.name), |w| write_domain(w, spec, accel))
 }
 
 fn path_str(path: &std::path::Path) -> String {

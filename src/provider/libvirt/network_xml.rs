@@ -5,15 +5,13 @@ use std::net::Ipv4Addr;
 use ipnet::Ipv4Net;
 
 use super::connect::{bridge_name, network_name};
-use super::xml::{XmlResult, XmlWriter, empty_element, finish, new_writer, text_element};
+use super::xml::{XmlResult, XmlWriter, document, empty_element, text_element};
 use crate::provider::{NetworkMode, NetworkSpec, ProviderError};
 
 /// The `<network>` definition for a lab: one bridge, the gateway address, static DHCP
 /// reservations and DNS names for every node, NAT forwarding only in `nat` mode.
 pub fn network_xml(spec: &NetworkSpec) -> Result<String, ProviderError> {
-    let mut w = new_writer();
-    write_network(&mut w, spec).map_err(|e| ProviderError::Backend { action: "write the XML of", object: network_name(&spec.lab), reason: e.to_string() })?;
-    Ok(finish(w))
+    document(network_name(&spec.lab), |w| write_network(w, spec))
 }
 
 fn write_network(w: &mut XmlWriter, spec: &NetworkSpec) -> XmlResult {

@@ -16,8 +16,8 @@ use virt::storage_pool::StoragePool;
 use virt::storage_vol::StorageVol;
 use virt::stream::Stream;
 
-use super::connect::backend;
-use super::xml::{XmlResult, XmlWriter, empty_element, finish, new_writer, text_element};
+use super::connect::{backend, is_not_found};
+use super::xml::{document, empty_element, text_element};
 use crate::provider::ProviderError;
 
 /// The pool's name on every server.
@@ -29,8 +29,8 @@ pub const POOL_DIR: &str = "/var/lib/libvirt/images/mlab";
 pub fn ensure_pool(conn: &Connect) -> Result<StoragePool, ProviderError> {
     let pool = match conn.lookup_storage_pool_by_name(POOL) {
         Ok(pool) => pool,
-        Err(e) if is_missing(&e) => {
-            let xml = write(|w| {
+        Err(e) if is_not_found(&e) => {
+            let xml = document("the storage pool mlab", |w| {
                 w.create_element("pool").with_attribute(("type", "dir")).write_inner_content(|w| {
                     text_element(w, "name", &[], POOL)?;
                     w.create_element("target").write_inner_content(|w| text_element(w, "path", &[], POOL_DIR).map(|_| ()))?;
@@ -53,20 +53,9 @@ pub fn ensure_pool(conn: &Connect) -> Result<StoragePool, ProviderError> {
     Ok(pool)
 }
 
-fn is_missing(error: &virt::error::Error) -> bool {
-    use virt::error::ErrorNumber;
-    matches!(error.code(), virt::enumutil::Enum::Known(ErrorNumber::NoStoragePool | ErrorNumber::NoStorageVolume))
-}
-
-fn write(body: impl FnOnce(&mut XmlWriter) -> XmlResult) -> Result<String, ProviderError> {
-    let mut w = new_writer();
-    body(&mut w).map_err(|e| ProviderError::Backend { action: "write", object: "a storage volume's XML".into(), reason: e.to_string() })?;
-    Ok(finish(w))
-}
-
 /// A volume's XML: `capacity` bytes, in `format`, optionally backed by `backing` (a qcow2 path).
 fn volume_xml(name: &str, capacity: u64, format: &str, backing: Option<&str>) -> Result<String, ProviderError> {
-    write(|w| {
+    document(format!("the volume {name}"), |w| {
         w.create_element("volume").write_inner_content(|w| {
             text_element(w, "name", &[], name)?;
             text_element(w, "capacity", &[("unit", "bytes")], &capacity.to_string())?;
@@ -89,7 +78,7 @@ fn volume_xml(name: &str, capacity: u64, format: &str, backing: Option<&str>) ->
 pub fn find(pool: &StoragePool, name: &str) -> Result<Option<StorageVol>, ProviderError> {
     match pool.lookup_storage_vol_by_name(name) {
         Ok(vol) => Ok(Some(vol)),
-        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) if is_not_found(&e) => Ok(None),
         Err(e) => Err(backend("look up", name.to_string(), e)),
     }
 }
@@ -110,7 +99,7 @@ pub fn delete(pool: &StoragePool, name: &str) -> Result<(), ProviderError> {
 pub fn delete_path(conn: &Connect, path: &Path) -> Result<(), ProviderError> {
     match conn.lookup_storage_vol_by_path(&path.to_string_lossy()) {
         Ok(vol) => vol.delete(0).map_err(|e| backend("delete", path.display().to_string(), e)),
-        Err(e) if is_missing(&e) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
         Err(e) => Err(backend("look up", path.display().to_string(), e)),
     }
 }
@@ -119,7 +108,7 @@ pub fn delete_path(conn: &Connect, path: &Path) -> Result<(), ProviderError> {
 pub fn exists_path(conn: &Connect, path: &Path) -> Result<bool, ProviderError> {
     match conn.lookup_storage_vol_by_path(&path.to_string_lossy()) {
         Ok(_) => Ok(true),
-        Err(e) if is_missing(&e) => Ok(false),
+        Err(e) if is_not_found(&e) => Ok(false),
         Err(e) => Err(backend("look up", path.display().to_string(), e)),
     }
 }

@@ -10,9 +10,9 @@ use virt::domain_snapshot::DomainSnapshot;
 use virt::enumutil::Enum;
 use virt::sys;
 
-use super::connect::backend;
+use super::connect::{backend, is_not_found};
 use super::lookup_domain;
-use super::xml::{finish, new_writer, text_element};
+use super::xml::{document, text_element};
 use crate::provider::ProviderError;
 
 fn domain(conn: &Connect, vm: &str) -> Result<Domain, ProviderError> {
@@ -24,10 +24,6 @@ fn state(domain: &Domain, vm: &str) -> Result<DomainState, ProviderError> {
         Enum::Known(state) => Ok(state),
         Enum::Unknown(raw) => Err(ProviderError::Unsupported(format!("the VM {vm} is in a state libvirt calls {raw}, which mlab does not know"))),
     }
-}
-
-fn is_no_snapshot(error: &virt::error::Error) -> bool {
-    matches!(error.code(), Enum::Known(virt::error::ErrorNumber::NoDomainSnapshot))
 }
 
 /// Freeze a running VM's CPUs (no-op for one that is not running).
@@ -51,15 +47,15 @@ pub fn resume(conn: &Connect, vm: &str) -> Result<(), ProviderError> {
 /// Snapshot `name` of the VM: disk only for a VM that is off, disk and memory otherwise.
 pub fn save(conn: &Connect, vm: &str, name: &str) -> Result<(), ProviderError> {
     let domain = domain(conn, vm)?;
-    let mut w = new_writer();
-    w.create_element("domainsnapshot")
-        .write_inner_content(|w| {
+    let xml = document(format!("snapshot {name} of {vm}"), |w| {
+        w.create_element("domainsnapshot").write_inner_content(|w| {
             text_element(w, "name", &[], name)?;
             text_element(w, "description", &[], "mlab whole-lab snapshot")
-        })
-        .map_err(|e| ProviderError::Backend { action: "write", object: "a snapshot's XML".into(), reason: e.to_string() })?;
+        })?;
+        Ok(())
+    })?;
     // Atomic: a snapshot that fails leaves no half-made one behind.
-    domain.create_snapshot_xml(&finish(w), sys::VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC).map_err(|e| backend("snapshot", format!("{vm} as {name}"), e))?;
+    domain.create_snapshot_xml(&xml, sys::VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC).map_err(|e| backend("snapshot", format!("{vm} as {name}"), e))?;
     tracing::info!(vm, snapshot = name, "saved snapshot");
     Ok(())
 }
@@ -69,7 +65,7 @@ pub fn save(conn: &Connect, vm: &str, name: &str) -> Result<(), ProviderError> {
 pub fn revert(conn: &Connect, vm: &str, name: &str) -> Result<(), ProviderError> {
     let domain = domain(conn, vm)?;
     let snapshot = Domain::lookup_snapshot_by_name(&domain, name, 0).map_err(|e| {
-        if is_no_snapshot(&e) {
+        if is_not_found(&e) {
             ProviderError::Missing { object: format!("snapshot {name} of the VM {vm}") }
         } else {
             backend("look up", format!("snapshot {name} of {vm}"), e)
@@ -85,7 +81,7 @@ pub fn delete(conn: &Connect, vm: &str, name: &str) -> Result<(), ProviderError>
     let Some(domain) = lookup_domain(conn, vm)? else { return Ok(()) };
     match Domain::lookup_snapshot_by_name(&domain, name, 0) {
         Ok(snapshot) => snapshot.delete(0).map_err(|e| backend("delete", format!("snapshot {name} of {vm}"), e)),
-        Err(e) if is_no_snapshot(&e) => Ok(()),
+        Err(e) if is_not_found(&e) => Ok(()),
         Err(e) => Err(backend("look up", format!("snapshot {name} of {vm}"), e)),
     }
 }

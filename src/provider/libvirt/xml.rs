@@ -5,15 +5,16 @@ use std::io::Cursor;
 use quick_xml::Writer;
 use quick_xml::events::BytesText;
 
+use crate::provider::ProviderError;
+
 pub type XmlWriter = Writer<Cursor<Vec<u8>>>;
 pub type XmlResult = std::io::Result<()>;
 
-pub fn new_writer() -> XmlWriter {
-    Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2)
-}
-
-pub fn finish(writer: XmlWriter) -> String {
-    String::from_utf8_lossy(&writer.into_inner().into_inner()).into_owned()
+/// The XML document `body` writes; a failure names `object`, what the XML defines.
+pub fn document(object: impl Into<String>, body: impl FnOnce(&mut XmlWriter) -> XmlResult) -> Result<String, ProviderError> {
+    let mut w = Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2);
+    body(&mut w).map_err(|e| ProviderError::Backend { action: "write the XML of", object: object.into(), reason: e.to_string() })?;
+    Ok(String::from_utf8_lossy(&w.into_inner().into_inner()).into_owned())
 }
 
 /// `<name attrs>text</name>`.

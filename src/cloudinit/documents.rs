@@ -1,4 +1,9 @@
-//! The three NoCloud documents, as serde structs serialized to YAML.
+//! The three NoCloud documents, as serde structs.
+//!
+//! They are written as JSON, which every YAML parser reads as YAML. cloud-init parses them
+//! with PyYAML, a YAML 1.1 reader, where an unquoted `52:54:00:03:29:44` is a base-60 integer
+//! and `no`, `on`, `null` or `0777` are not strings either; a YAML 1.2 emitter leaves those
+//! plain. In JSON every string is quoted, so the guest reads exactly what mlab meant.
 
 use std::collections::BTreeMap;
 
@@ -89,13 +94,15 @@ struct Nameservers {
     search: Vec<String>,
 }
 
-fn to_yaml<T: Serialize>(document: &'static str, value: &T) -> Result<String, SeedError> {
-    serde_yaml_ng::to_string(value).map_err(|e| SeedError::Yaml { document, reason: e.to_string() })
+fn to_document<T: Serialize>(document: &'static str, value: &T) -> Result<String, SeedError> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| SeedError::Serialize { document, reason: e.to_string() })?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// `meta-data`: the instance id and local hostname.
 pub fn meta_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
-    to_yaml("meta-data", &MetaData { instance_id: &cfg.instance_id, local_hostname: &cfg.hostname })
+    to_document("meta-data", &MetaData { instance_id: &cfg.instance_id, local_hostname: &cfg.hostname })
 }
 
 /// `user-data`: a `#cloud-config` document.
@@ -113,7 +120,7 @@ pub fn user_data_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
         ssh_keys: SshKeys { ed25519_private: cfg.host_key.private_openssh()?, ed25519_public: cfg.host_key.public_openssh()? },
         bootcmd: resolv_conf_command(cfg).into_iter().collect(),
     };
-    Ok(format!("#cloud-config\n{}", to_yaml("user-data", &user_data)?))
+    Ok(format!("#cloud-config\n{}", to_document("user-data", &user_data)?))
 }
 
 /// `network-config`: version 2, the NIC matched by MAC, a static address.
@@ -141,7 +148,7 @@ pub fn network_config_yaml(cfg: &SeedConfig) -> Result<String, SeedError> {
         };
         ethernets.insert("eth1".to_string(), egress);
     }
-    to_yaml("network-config", &NetworkConfig { version: 2, ethernets })
+    to_document("network-config", &NetworkConfig { version: 2, ethernets })
 }
 
 /// With ifupdown and no `resolvconf` (debootstrap boxes), the `nameservers` of the network

@@ -36,7 +36,7 @@ pub enum SeedFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("could not serialize the cloud-init {document}: {reason}")]
-    Yaml { document: &'static str, reason: String },
+    Serialize { document: &'static str, reason: String },
     #[error("could not build the FAT seed image: {0}")]
     Image(std::io::Error),
     #[error("could not build the ISO seed image: {0}")]

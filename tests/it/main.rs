@@ -25,6 +25,7 @@ mod render_hostile;
 mod render_snapshots;
 mod render_tools;
 mod resolve;
+mod seed_yaml11;
 mod ssh;
 mod ssh_shell;
 mod upstream_flags;

@@ -221,7 +221,8 @@ async fn node_lifecycle_on_test_driver() {
     assert!(spec.disk_path.is_file(), "linked clone created");
     let seed = std::fs::read(&spec.seed_path).expect("seed written");
     let meta = crate::cloudinit::read_seed_file(&seed, "meta-data").expect("meta-data");
-    assert!(meta.contains("local-hostname: n1"), "{meta}");
+    let meta: serde_json::Value = serde_json::from_str(&meta).expect("meta-data is JSON");
+    assert_eq!(meta["local-hostname"], "n1");
     provider.create_node(&spec).await.expect("creating an existing node is a no-op");
 
     let nodes = provider.list_nodes(lab).await.expect("list");

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use mlab::lab::{Catalog, LabLibrary, ResolvedLab};
-use mlab::render::{Provisioners, render_lab};
+use mlab::provisioners::Provisioners;
+use mlab::render::render_lab;
 
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();

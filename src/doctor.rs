@@ -2,14 +2,15 @@
 //! [`Check`] (ok / warn / fail, what was found, what to do about it). Probing the host (files,
 //! programs) is kept apart from deciding what the findings mean, so the decisions are plain
 //! functions that tests can feed with made-up findings. The checks of the hypervisor itself
-//! come from the provider ([`crate::provider::host_checks`]).
+//! come from the provider ([`crate::provider::host_checks`]); both return [`Check`]s, which
+//! live in [`crate::check`] so that the provider knows nothing of the doctor.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde::Serialize;
 
 use crate::boxes::{BoxError, BoxStore};
+use crate::check::{Check, Status, find_program, nearest_existing};
 use crate::lab::ResolvedLab;
 use crate::provider::ProviderOptions;
 
@@ -24,49 +25,6 @@ pub const DISK_FAIL_BYTES: u64 = GIB;
 /// device emulation), and what the host itself keeps for libvirt, mlab and the page cache.
 pub const QEMU_OVERHEAD_MIB: u64 = 256;
 pub const HOST_RESERVE_MIB: u64 = 512;
-
-/// How a check came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    Ok,
-    Warn,
-    Fail,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::Warn => "warn",
-            Status::Fail => "fail",
-        }
-    }
-}
-
-/// One line of the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Check {
-    /// Short stable name, e.g. `libvirt`, `box`, `memory`.
-    pub name: &'static str,
-    pub status: Status,
-    /// What was found.
-    pub detail: String,
-    /// What to do about it; `None` when there is nothing to do.
-    pub fix: Option<String>,
-}
-
-impl Check {
-    pub(crate) fn ok(name: &'static str, detail: impl Into<String>) -> Check {
-        Check { name, status: Status::Ok, detail: detail.into(), fix: None }
-    }
-    pub(crate) fn warn(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check { name, status: Status::Warn, detail: detail.into(), fix: Some(fix.into()) }
-    }
-    pub(crate) fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
-        Check { name, status: Status::Fail, detail: detail.into(), fix: Some(fix.into()) }
-    }
-}
 
 /// Every check, for the lab the user is about to bring up.
 #[derive(Debug, Clone, Serialize)]
@@ -156,23 +114,6 @@ pub fn check_box_tools() -> Check {
             format!("`apt-get install {}` or `scripts/host-setup.sh`", missing.join(" ")),
         )
     }
-}
-
-/// `program` on `$PATH` or in the sbin directories a non-login root shell may lack.
-pub fn find_program(program: &str) -> Option<PathBuf> {
-    let path_var = std::env::var_os("PATH").unwrap_or_default();
-    let extra = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from);
-    std::env::split_paths(&path_var).chain(extra).map(|dir| dir.join(program)).find(|p| p.is_file())
-}
-
-/// The first line `program --version` prints, or why it could not be run.
-pub(crate) fn program_version(program: &str) -> Result<String, String> {
-    let path = find_program(program).ok_or_else(|| "not installed".to_string())?;
-    let output = Command::new(&path).arg("--version").output().map_err(|e| format!("cannot run {}: {e}", path.display()))?;
-    if !output.status.success() {
-        return Err(format!("`{} --version` failed ({})", path.display(), output.status));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().to_string())
 }
 
 // ---- the lab's box -------------------------------------------------------------------------
@@ -269,11 +210,6 @@ pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
         return Err(std::io::Error::last_os_error());
     }
     Ok(stats.f_bavail as u64 * stats.f_frsize as u64)
-}
-
-/// `path` itself if it exists, else its closest existing ancestor (MLAB_HOME is created lazily).
-pub(crate) fn nearest_existing(path: &Path) -> PathBuf {
-    path.ancestors().find(|p| p.exists()).unwrap_or(Path::new("/")).to_path_buf()
 }
 
 #[cfg(test)]

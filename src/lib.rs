@@ -10,6 +10,7 @@
 
 pub mod artifacts;
 pub mod boxes;
+pub mod check;
 pub mod cloudinit;
 pub mod doctor;
 pub mod hostfile;
@@ -17,10 +18,12 @@ pub mod keys;
 pub mod lab;
 pub mod lifecycle;
 pub mod netns;
+pub mod outside;
 pub mod paths;
 pub mod progress;
 pub mod provider;
 pub mod provision;
+pub mod provisioners;
 pub mod render;
 pub mod ssh;
 pub mod state;

@@ -33,6 +33,21 @@ pub fn join(namespace: &File) -> std::io::Result<()> {
     Ok(())
 }
 
+/// Run `work` in the namespace mlab started in (the host's), on a thread of its own that enters
+/// it, so that every socket `work` opens and every program it starts (pip, mvn, debootstrap)
+/// reaches the host's network and not the labs'; or right here when mlab joined no namespace.
+/// Err only when that thread cannot enter the host's namespace.
+pub fn from_host<T: Send>(work: impl FnOnce() -> T + Send) -> std::io::Result<T> {
+    let Some(host) = STARTED_IN.get() else { return Ok(work()) };
+    std::thread::scope(|scope| {
+        let thread = scope.spawn(move || {
+            enter(host)?;
+            Ok(work())
+        });
+        thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 /// Listen on `address` in the namespace mlab started in (the host's), or in the current one if
 /// mlab joined none.
 pub fn listen_where_started(address: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {

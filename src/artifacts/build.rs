@@ -21,9 +21,9 @@ use tracing::info;
 use super::ArtifactError;
 use super::buildroot::{BUILDROOT_FILE, BuildRoot};
 use super::cache::{ArtifactCache, CachedFile};
-use super::catalog::{Artifact, Obtain};
 use crate::boxes::Progress;
-use crate::render::Provisioners;
+use crate::lab::catalog::{Artifact, Obtain};
+use crate::provisioners::Provisioners;
 
 /// A recipe, as `recipe.yaml` says it.
 #[derive(Debug, Clone, Deserialize)]
@@ -301,7 +301,7 @@ mod tests {
 
     fn catalog() -> BTreeMap<String, Artifact> {
         let text = include_str!("../../provisioners/artifacts.yaml");
-        crate::artifacts::Catalog::parse("artifacts.yaml", text).unwrap().artifacts()
+        crate::lab::Catalog::parse("artifacts.yaml", text).unwrap().artifacts()
     }
 
     #[test]

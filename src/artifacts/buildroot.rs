@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use super::ArtifactError;
 use super::cache::ArtifactCache;
 use crate::boxes::{Progress, apt_mirror};
-use crate::render::Provisioners;
+use crate::provisioners::Provisioners;
 
 pub const BUILDROOT_FILE: &str = "builds/buildroot.yaml";
 

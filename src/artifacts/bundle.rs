@@ -12,8 +12,8 @@ use std::path::Path;
 use super::ArtifactError;
 use super::build::build_key;
 use super::cache::{ArtifactCache, Availability, CachedFile};
-use super::catalog::{Artifact, Obtain};
-use crate::render::Provisioners;
+use crate::lab::catalog::{Artifact, Obtain};
+use crate::provisioners::Provisioners;
 
 /// Write the bundle of what `artifacts` stages (build inputs are not needed to install) to
 /// `path`; returns the artifacts written. Refuses when one of them is not on this host yet.
@@ -96,7 +96,7 @@ mod tests {
     use super::*;
 
     fn lab_artifacts() -> BTreeMap<String, Artifact> {
-        let all = crate::artifacts::Catalog::parse("artifacts.yaml", include_str!("../../provisioners/artifacts.yaml")).unwrap().artifacts();
+        let all = crate::lab::Catalog::parse("artifacts.yaml", include_str!("../../provisioners/artifacts.yaml")).unwrap().artifacts();
         all.into_iter().filter(|(n, _)| n == "mesos-dns" || n == "mesos-dns-src").collect()
     }
 

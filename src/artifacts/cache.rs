@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::ArtifactError;
-use super::catalog::{Artifact, Obtain, Pin};
 use crate::boxes::copy_hashing;
+use crate::lab::catalog::{Artifact, Obtain, Pin};
 
 /// A verified file in the cache.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

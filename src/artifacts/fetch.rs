@@ -9,8 +9,8 @@ use tracing::{debug, info};
 
 use super::ArtifactError;
 use super::cache::{ArtifactCache, CachedFile};
-use super::catalog::{Artifact, Pin};
 use crate::boxes::Progress;
+use crate::lab::catalog::{Artifact, Pin};
 
 /// Fetch `artifact` into `cache` unless it is there already.
 pub fn fetch(cache: &ArtifactCache, artifact: &Artifact, progress: Progress) -> Result<CachedFile, ArtifactError> {
@@ -58,17 +58,10 @@ fn store_pinned(
     }
 }
 
-/// The HTTP client for every download: the system's certificate store (what apt and pip trust,
-/// including a local CA), proxies from the environment.
-pub fn http_agent() -> ureq::Agent {
-    use ureq::tls::{RootCerts, TlsConfig};
-    ureq::Agent::config_builder().tls_config(TlsConfig::builder().root_certs(RootCerts::PlatformVerifier).build()).build().new_agent()
-}
-
 fn download(cache: &ArtifactCache, name: &str, url: &str, file_name: &str, pin: Pin, progress: Progress) -> Result<CachedFile, ArtifactError> {
     let failed = |why: String| ArtifactError::Download { name: name.to_string(), url: url.to_string(), why };
     debug!(url, "downloading");
-    let mut response = http_agent().get(url).call().map_err(|e| failed(e.to_string()))?;
+    let mut response = crate::outside::http_agent().get(url).call().map_err(|e| failed(e.to_string()))?;
     let total = response.body().content_length();
     progress.note(format!("{name}: downloading {file_name}{}", total.map(|t| format!(" ({:.1} MiB)", t as f64 / 1048576.0)).unwrap_or_default()));
     let bar = progress.bytes_bar(total, format!("{name}: {file_name}"));
@@ -123,8 +116,11 @@ fn pypi_file_url(requirement: &str, file_name: &str, sha256: &str) -> Result<Str
     let project = requirement.split("==").next().unwrap_or(requirement);
     let index = pip_index()?;
     let url = format!("{}/{}/", index.trim_end_matches('/'), normalize_project(project));
-    let mut response =
-        http_agent().get(&url).header("Accept", "application/vnd.pypi.simple.v1+json").call().map_err(|e| ArtifactError::Pypi(format!("{url}: {e}")))?;
+    let mut response = crate::outside::http_agent()
+        .get(&url)
+        .header("Accept", "application/vnd.pypi.simple.v1+json")
+        .call()
+        .map_err(|e| ArtifactError::Pypi(format!("{url}: {e}")))?;
     let text = response.body_mut().read_to_string().map_err(|e| ArtifactError::Pypi(format!("{url}: {e}")))?;
     let listing: SimpleProject = serde_json::from_str(&text).map_err(|e| ArtifactError::Pypi(format!("{url}: not a JSON simple-API page: {e}")))?;
     let file = listing
@@ -160,8 +156,8 @@ fn normalize_project(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifacts::catalog::Obtain;
     use crate::lab::Role;
+    use crate::lab::catalog::Obtain;
 
     fn artifact(source: &str, sha256: Option<&str>) -> Artifact {
         Artifact {

@@ -13,18 +13,18 @@ pub mod build;
 pub mod buildroot;
 pub mod bundle;
 pub mod cache;
-pub mod catalog;
 pub mod elf;
 pub mod fetch;
+pub mod listing;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use cache::{ArtifactCache, Availability, CachedFile};
-pub use catalog::{Artifact, Catalog, Obtain};
 
 use crate::boxes::Progress;
-use crate::render::Provisioners;
+use crate::lab::{Artifact, Obtain};
+use crate::provisioners::Provisioners;
 
 /// What can go wrong obtaining an artifact, each saying what to do.
 #[derive(Debug, thiserror::Error)]
@@ -72,8 +72,22 @@ impl ArtifactError {
 }
 
 /// Get `name` into the cache by whatever means it has: already cached, fetched, or built (its
-/// inputs fetched first). `build` false refuses to start a build (it takes minutes).
+/// inputs fetched first). `build` false refuses to start a build (it takes minutes). Downloads
+/// and builds run in the host's network namespace, never in the labs' (see [`crate::netns`]).
 pub fn obtain(
+    cache: &ArtifactCache,
+    provisioners: &Provisioners,
+    all: &BTreeMap<String, Artifact>,
+    name: &str,
+    allow_build: bool,
+    progress: Progress,
+) -> Result<CachedFile, ArtifactError> {
+    crate::netns::from_host(|| obtain_from_here(cache, provisioners, all, name, allow_build, progress))
+        .map_err(|e| ArtifactError::Tool(format!("cannot reach the host's network to get {name}: {e}")))?
+}
+
+/// [`obtain`], on a thread already in the host's network namespace.
+fn obtain_from_here(
     cache: &ArtifactCache,
     provisioners: &Provisioners,
     all: &BTreeMap<String, Artifact>,
@@ -99,7 +113,7 @@ pub fn obtain(
             }
             let mut inputs = BTreeMap::new();
             for input in &artifact.inputs {
-                inputs.insert(input.clone(), obtain(cache, provisioners, all, input, allow_build, progress)?);
+                inputs.insert(input.clone(), obtain_from_here(cache, provisioners, all, input, allow_build, progress)?);
             }
             build::build(cache, provisioners, artifact, &inputs, progress, all)
         }

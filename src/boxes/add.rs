@@ -38,7 +38,12 @@ impl BoxStore {
     /// streamed into a working directory inside the store while its sha256 is computed;
     /// a URL needs `sha256`; if it is given and differs, or anything else fails, nothing is kept.
     /// qcow2 images are stored as they are; raw images are converted to qcow2.
+    /// The download runs in the host's network namespace, never in the labs'.
     pub fn add(&self, name: &str, source: &str, sha256: Option<&str>, progress: Progress) -> Result<BoxImage> {
+        crate::netns::from_host(|| self.add_here(name, source, sha256, progress)).map_err(BoxError::HostNetwork)?
+    }
+
+    fn add_here(&self, name: &str, source: &str, sha256: Option<&str>, progress: Progress) -> Result<BoxImage> {
         if self.contains(name) {
             return Err(BoxError::AlreadyExists(name.to_string()));
         }
@@ -111,7 +116,7 @@ impl BoxStore {
 /// Stream `url` into `target`, returning the sha256 of the bytes received.
 fn download(url: &str, target: &Path, progress: Progress) -> Result<String> {
     let download_error = |message: String| BoxError::Download { url: url.to_string(), message };
-    let mut response = crate::artifacts::fetch::http_agent().get(url).call().map_err(|e| download_error(e.to_string()))?;
+    let mut response = crate::outside::http_agent().get(url).call().map_err(|e| download_error(e.to_string()))?;
     let total = response.body().content_length();
     let bar = progress.bytes_bar(total, format!("downloading {}", file_name_of(url)));
     let mut reader = response.body_mut().as_reader();

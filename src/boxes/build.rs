@@ -155,10 +155,25 @@ impl Default for BuildOptions {
     }
 }
 
+impl BuildOptions {
+    /// What `mlab box build` makes: `packages` baked in (none given: [`LAB_PACKAGES`], what the
+    /// built-in labs run), from `mirror` (none given: the host's apt mirror).
+    pub fn for_labs(packages: Vec<String>, mirror: Option<String>) -> BuildOptions {
+        let packages = if packages.is_empty() { LAB_PACKAGES.iter().map(|p| p.to_string()).collect() } else { packages };
+        let defaults = BuildOptions::default();
+        BuildOptions { packages, mirror: mirror.unwrap_or(defaults.mirror), ..defaults }
+    }
+}
+
 impl BoxStore {
     /// Build the box `name` with debootstrap. Needs root. Works in a hidden directory inside
     /// the store and moves the finished box into place; on failure nothing is left behind.
+    /// debootstrap runs in the host's network namespace, where the Debian mirror is reachable.
     pub fn build(&self, name: &str, options: &BuildOptions, progress: Progress) -> Result<BoxImage> {
+        crate::netns::from_host(|| self.build_here(name, options, progress)).map_err(BoxError::HostNetwork)?
+    }
+
+    fn build_here(&self, name: &str, options: &BuildOptions, progress: Progress) -> Result<BoxImage> {
         validate_name(name)?;
         if self.contains(name) {
             return Err(BoxError::AlreadyExists(name.to_string()));

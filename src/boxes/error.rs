@@ -9,13 +9,16 @@ use super::DEFAULT_BOX;
 /// Everything that can go wrong while listing, adding, building or removing boxes.
 #[derive(Debug, Error)]
 pub enum BoxError {
+    #[error("cannot reach the host's network (to download or debootstrap from there): {0}")]
+    HostNetwork(std::io::Error),
+
     #[error("box '{name}' is not installed; get it with `{hint}`")]
     NotFound { name: String, hint: String },
 
     #[error("box '{0}' already exists; remove it first with `mlab box remove {0}`")]
     AlreadyExists(String),
 
-    #[error("invalid box name '{0}': use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit")]
+    #[error("invalid box name '{0}': {rule}", rule = crate::lab::fields::NAME_RULE)]
     InvalidName(String),
 
     #[error(

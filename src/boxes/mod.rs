@@ -28,8 +28,7 @@ pub use error::{BoxError, Result};
 pub use progress::Progress;
 pub use store::{BoxStore, BoxSummary, validate_name};
 
-/// The box labs use unless they name another; `mlab box build debian-12` makes it.
-pub const DEFAULT_BOX: &str = "debian-12";
+pub use crate::lab::DEFAULT_BOX;
 
 /// The metadata stored beside a box's disk.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -7,7 +7,7 @@ use clap_complete::engine::CompletionCandidate;
 use mlab::lab::LabLibrary;
 
 fn planner() -> Option<mlab::lifecycle::Planner> {
-    let catalog = mlab::render::Provisioners::builtin().catalog().ok()?;
+    let catalog = mlab::provisioners::Provisioners::builtin().catalog().ok()?;
     Some(mlab::lifecycle::Planner::new(LabLibrary::from_env(), catalog))
 }
 

@@ -79,3 +79,14 @@ pub fn block_on<F: std::future::Future>(f: F) -> Result<F::Output, Failure> {
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     Ok(rt.block_on(f))
 }
+
+/// The node to log in to when none is named: one a person picks from the running ones (off a
+/// terminal, the command must name it).
+pub async fn pick_running_node(conn: &Connected, instance: &Instance) -> Result<String, Failure> {
+    let running = instance.running_nodes(conn).await.map_err(lifecycle_failure)?;
+    if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(anyhow::anyhow!("name the node: `mlab ssh NODE` (running: {})", running.join(", ")).into());
+    }
+    let picked = mlab::progress::pick("Which node?", &running).map_err(|e| anyhow::anyhow!("no node chosen: {e}"))?;
+    Ok(running[picked.ok_or_else(|| anyhow::anyhow!("no node chosen; name one: `mlab ssh NODE`"))?].clone())
+}

@@ -8,11 +8,13 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 pub mod commands;
 mod complete;
+pub mod forwarding;
 pub mod lab_args;
 mod netns;
 mod output;
+pub mod reports;
 
-pub use output::{Failure, confirm, print_json, table};
+pub use output::{Failure, confirm, print_json, print_report, table};
 
 /// Build Apache Mesos teaching labs out of real virtual machines.
 #[derive(Debug, Parser)]
@@ -140,10 +142,10 @@ fn init_tracing(verbose: u8) {
 
 impl Context {
     /// The provisioner templates and artifact catalog, with the user's override directory.
-    pub fn provisioners(&self) -> mlab::render::Provisioners {
+    pub fn provisioners(&self) -> mlab::provisioners::Provisioners {
         match &self.provisioners {
-            Some(dir) => mlab::render::Provisioners::with_override(dir),
-            None => mlab::render::Provisioners::builtin(),
+            Some(dir) => mlab::provisioners::Provisioners::with_override(dir),
+            None => mlab::provisioners::Provisioners::builtin(),
         }
     }
 

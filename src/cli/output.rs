@@ -103,6 +103,15 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<(), Failure> {
     Ok(())
 }
 
+/// A report as JSON (`--json`), or as `human` prints it for a person.
+pub fn print_report<T: serde::Serialize>(json: bool, report: &T, human: impl FnOnce(&T)) -> Result<(), Failure> {
+    if json {
+        return print_json(report);
+    }
+    human(report);
+    Ok(())
+}
+
 /// A plain, borderless table (like `kubectl get`), easy to read and to grep. On a terminal (or
 /// with `COLUMNS` set) long cells wrap so every line fits its width; piped elsewhere, each row
 /// stays one line for `grep` and `awk`.

@@ -34,6 +34,12 @@ pub struct ComposedLab {
 }
 
 impl ComposedLab {
+    /// The labs this one is built on, nearest last, without `builtin:` (empty when it extends
+    /// none): `[mini-cluster]` for spark-lab.
+    pub fn bases(&self) -> Vec<&str> {
+        self.chain[..self.chain.len().saturating_sub(1)].iter().map(|id| id.trim_start_matches("builtin:")).collect()
+    }
+
     /// The origin of a merged field path, or of its closest ancestor that has one.
     pub fn origin(&self, path: &str) -> Origin {
         let mut p = path.to_string();

@@ -15,7 +15,12 @@ use std::fmt;
 
 use annotate_snippets::{AnnotationKind, Level, Origin, Renderer, Snippet};
 
-use super::source::{Pos, SourceFile};
+/// A 1-based line and column in a source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pos {
+    pub line: usize,
+    pub col: usize,
+}
 
 /// One problem found in a lab file.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,44 +41,35 @@ impl Diagnostic {
         Diagnostic { message: message.into(), file: None, pos: None, field: None, line_text: None, help: None }
     }
 
-    /// Point at `pos` in `file`.
-    pub fn at(mut self, file: &SourceFile, pos: Pos) -> Self {
-        self.file = Some(file.display.clone());
-        self.line_text = file.line_text(pos.line).map(str::to_string);
-        self.pos = Some(pos);
-        self
-    }
-
-    /// Point at the value of field `path` in `file` (or its nearest ancestor).
-    pub fn at_value(self, file: &SourceFile, path: &str) -> Self {
-        let pos = file.nearest_value_pos(path);
-        self.located(file, path, pos)
-    }
-
-    /// Point at the key of field `path` in `file` (or the value, or the nearest ancestor).
-    pub fn at_key(self, file: &SourceFile, path: &str) -> Self {
-        let pos = file.key_pos(path).or_else(|| file.nearest_value_pos(path));
-        self.located(file, path, pos)
-    }
-
-    fn located(mut self, file: &SourceFile, path: &str, pos: Option<Pos>) -> Self {
-        self.field = Some(path.to_string()).filter(|p| !p.is_empty());
-        match pos {
-            Some(pos) => self.at(file, pos),
-            None => {
-                self.file = Some(file.display.clone());
-                self
-            }
-        }
-    }
-
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
 }
 
+/// A diagnostic as `mlab validate --json` gives it, for editors and CI.
+#[derive(Debug, serde::Serialize)]
+pub struct DiagnosticJson<'a> {
+    pub file: Option<&'a str>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub field: Option<&'a str>,
+    pub message: &'a str,
+    pub help: Option<&'a str>,
+}
+
 impl Diagnostic {
+    pub fn json(&self) -> DiagnosticJson<'_> {
+        DiagnosticJson {
+            file: self.file.as_deref(),
+            line: self.pos.map(|p| p.line),
+            column: self.pos.map(|p| p.col),
+            field: self.field.as_deref(),
+            message: &self.message,
+            help: self.help.as_deref(),
+        }
+    }
+
     /// The diagnostic as text, rendered by annotate-snippets (the renderer of rustc's
     /// messages): tabs expanded so the caret sits under the value, long lines cut around it.
     /// `styled` adds the terminal colours.
@@ -180,6 +176,7 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lab::source::SourceFile;
 
     #[test]
     fn renders_caret_under_value() {

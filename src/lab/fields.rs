@@ -59,8 +59,12 @@ pub fn is_cluster_name(value: &str) -> bool {
 /// a build recipe or a box. Lowercase letters, digits, `.`, `_` and `-`, starting with a
 /// letter or digit, at most 64 characters.
 pub fn is_artifact_name(value: &str) -> bool {
+    // NAME_RULE says this in words.
     is_plain(value, 64, |c| c.is_ascii_lowercase() || c.is_ascii_digit(), true, "._-")
 }
+
+/// [`is_artifact_name`] in words, for error messages.
+pub const NAME_RULE: &str = "use lower-case letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters";
 
 /// A file name an artifact is cached and staged under: one path component of letters,
 /// digits, `.`, `_`, `+`, `~` and `-`, not starting with `.` or `-`, at most 255 bytes.

@@ -34,3 +34,26 @@ pub fn starter(name: &str, extends: Option<&str>, schema: &std::path::Path) -> S
         ),
     }
 }
+
+/// Write the starter lab `name` to `file` (never replacing one) and the schema it names into
+/// `labs_dir/lab.schema.json` (mlab's own file, rewritten so it matches this mlab). Errors say
+/// which file and what to do.
+pub fn write(labs_dir: &std::path::Path, file: &std::path::Path, name: &str, extends: Option<&str>) -> Result<(), String> {
+    use std::io::Write;
+    let cannot = |what: &str, path: &std::path::Path, e: std::io::Error| format!("cannot {what} {}: {e}", path.display());
+    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| cannot("create", parent, e))?;
+    }
+    std::fs::create_dir_all(labs_dir).map_err(|e| cannot("create", labs_dir, e))?;
+    let schema = labs_dir.join("lab.schema.json");
+    let schema_text = serde_json::to_string_pretty(&super::json_schema()).map_err(|e| e.to_string())?;
+    std::fs::write(&schema, schema_text + "\n").map_err(|e| cannot("write", &schema, e))?;
+    let mut out = match std::fs::OpenOptions::new().write(true).create_new(true).open(file) {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(format!("{} already exists and is left as it is; choose another name or `--out FILE`", file.display()));
+        }
+        Err(e) => return Err(cannot("create", file, e)),
+    };
+    out.write_all(starter(name, extends, &schema).as_bytes()).map_err(|e| cannot("write", file, e))
+}

@@ -28,6 +28,43 @@ pub enum LabKind {
     File,
 }
 
+/// One lab as `mlab labs` lists it; a lab that does not load says how to see why.
+#[derive(Debug, serde::Serialize)]
+pub struct LabRow {
+    pub name: String,
+    pub kind: LabKind,
+    pub extends: Option<String>,
+    pub nodes: Option<usize>,
+    pub started_by_up: Option<usize>,
+    pub description: String,
+    pub error: Option<String>,
+}
+
+impl LabRow {
+    pub fn new(name: String, kind: LabKind, loaded: Option<(super::ComposedLab, super::ResolvedLab)>) -> LabRow {
+        match loaded {
+            Some((composed, lab)) => LabRow {
+                extends: composed.bases().last().map(|b| b.to_string()),
+                nodes: Some(lab.nodes.len()),
+                started_by_up: Some(lab.autostart_nodes().count()),
+                description: lab.description,
+                error: None,
+                name,
+                kind,
+            },
+            None => LabRow {
+                error: Some(format!("invalid; run `mlab validate {name}`")),
+                name,
+                kind,
+                extends: None,
+                nodes: None,
+                started_by_up: None,
+                description: String::new(),
+            },
+        }
+    }
+}
+
 /// Finds labs by name or path.
 #[derive(Debug, Clone)]
 pub struct LabLibrary {
@@ -73,6 +110,16 @@ impl LabLibrary {
     }
 
     /// Does `reference` look like a path rather than a lab name?
+    /// Where a lab reference comes from, as a lab's state records it so that later commands
+    /// re-plan it from any directory: a path made absolute, or the name as it is.
+    pub fn source_of(reference: &str) -> String {
+        if Self::is_path(reference) {
+            std::fs::canonicalize(reference).map(|p| p.display().to_string()).unwrap_or(reference.to_string())
+        } else {
+            reference.to_string()
+        }
+    }
+
     pub fn is_path(reference: &str) -> bool {
         reference.contains('/') || reference.ends_with(".yaml") || reference.ends_with(".yml")
     }

@@ -2,6 +2,7 @@
 //! [`parse`]), finding labs by name ([`library`]), composition ([`compose`]), validation
 //! ([`validate`]) and resolution into a plan ([`resolve`]).
 
+pub mod catalog;
 pub mod compose;
 pub mod diagnostic;
 pub mod fields;
@@ -16,11 +17,11 @@ pub mod size;
 pub mod source;
 pub mod validate;
 
-pub use crate::artifacts::Catalog;
+pub use catalog::{Artifact, Catalog, Obtain, Pin};
 pub use compose::ComposedLab;
 pub use diagnostic::{Diagnostic, Diagnostics};
 pub use library::LabLibrary;
-pub use model::LabFile;
+pub use model::{DEFAULT_BOX, LabFile, ProviderKind};
 pub use resolve::{Node, ResolvedLab, Service};
 pub use role::Role;
 

@@ -33,7 +33,7 @@ pub struct LabFile {
     /// The hypervisor backend: `libvirt` (the default) or `virtualbox`. `--provider` on the
     /// command line wins; a lab already made keeps the one it was made with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<crate::provider::ProviderKind>,
+    pub provider: Option<ProviderKind>,
     /// The lab's private network.
     #[serde(default)]
     pub network: NetworkSection,
@@ -299,4 +299,34 @@ pub struct ArtifactEntry {
     /// The roles that need it (catalog entries); none for build inputs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub roles: Vec<Role>,
+}
+
+/// The box labs use unless they name another; `mlab box build debian-12` makes it.
+pub const DEFAULT_BOX: &str = "debian-12";
+
+/// The hypervisor backends a lab can name (`provider:`); the provider layer implements them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderKind {
+    /// libvirt and QEMU (KVM or TCG), local or over any libvirt URI
+    #[default]
+    Libvirt,
+    /// VirtualBox 6.1.28+ through VBoxManage (contract-tested only; see the README)
+    #[value(name = "virtualbox")]
+    #[serde(rename = "virtualbox")]
+    VirtualBox,
+}
+
+impl ProviderKind {
+    /// The name saved in a lab's state and written in lab files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProviderKind::Libvirt => "libvirt",
+            ProviderKind::VirtualBox => "virtualbox",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<ProviderKind> {
+        [ProviderKind::Libvirt, ProviderKind::VirtualBox].into_iter().find(|k| k.name() == name)
+    }
 }

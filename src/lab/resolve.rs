@@ -9,11 +9,11 @@ use ipnet::Ipv4Net;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::catalog::{Artifact, Catalog};
 use super::compose::ComposedLab;
 use super::model::{Autostart, Containerizer, NetworkMode};
 use super::role::{BASE_SYSTEM_MIB, Role, ports};
 use super::validate::{all_roles, check_cidr, expand_names, memory_needed, nth_host, round_up};
-use crate::artifacts::{Artifact, Catalog};
 
 /// The base image used when a lab names none.
 pub const DEFAULT_DISK_GIB: u64 = 10;
@@ -27,7 +27,7 @@ pub struct ResolvedLab {
     pub box_name: String,
     /// The provider the lab file asks for, if it names one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<crate::provider::ProviderKind>,
+    pub provider: Option<super::model::ProviderKind>,
     pub network: Network,
     pub nodes: Vec<Node>,
     pub zookeeper: ZooKeeper,
@@ -376,7 +376,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
 
     ResolvedLab {
         description: lab.description.clone().unwrap_or_default(),
-        box_name: lab.box_name.clone().unwrap_or_else(|| crate::boxes::DEFAULT_BOX.into()),
+        box_name: lab.box_name.clone().unwrap_or_else(|| super::model::DEFAULT_BOX.into()),
         provider: lab.provider,
         name,
         network,

@@ -8,12 +8,41 @@ use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
 use super::diagnostic::Diagnostic;
+pub use super::diagnostic::Pos;
 
-/// A 1-based line and column in a source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Pos {
-    pub line: usize,
-    pub col: usize,
+/// Pointing a diagnostic into a source file. Here rather than in `diagnostic.rs`, so that
+/// diagnostics know nothing of how a file is read (this module depends on them, not both ways).
+impl Diagnostic {
+    /// Point at `pos` in `file`.
+    pub fn at(mut self, file: &SourceFile, pos: Pos) -> Self {
+        self.file = Some(file.display.clone());
+        self.line_text = file.line_text(pos.line).map(str::to_string);
+        self.pos = Some(pos);
+        self
+    }
+
+    /// Point at the value of field `path` in `file` (or its nearest ancestor).
+    pub fn at_value(self, file: &SourceFile, path: &str) -> Self {
+        let pos = file.nearest_value_pos(path);
+        self.located(file, path, pos)
+    }
+
+    /// Point at the key of field `path` in `file` (or the value, or the nearest ancestor).
+    pub fn at_key(self, file: &SourceFile, path: &str) -> Self {
+        let pos = file.key_pos(path).or_else(|| file.nearest_value_pos(path));
+        self.located(file, path, pos)
+    }
+
+    fn located(mut self, file: &SourceFile, path: &str, pos: Option<Pos>) -> Self {
+        self.field = Some(path.to_string()).filter(|p| !p.is_empty());
+        match pos {
+            Some(pos) => self.at(file, pos),
+            None => {
+                self.file = Some(file.display.clone());
+                self
+            }
+        }
+    }
 }
 
 /// Where a field sits: its key (for mapping entries) and its value.

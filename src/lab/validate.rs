@@ -35,8 +35,11 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         }
     }
     if let Some(name) = &lab.box_name {
-        if let Err(e) = crate::boxes::validate_name(name) {
-            errors.push(c.error_at("box", e.to_string()).help("name a box from `mlab box list`, e.g. `debian-12`"));
+        if !fields::is_artifact_name(name) {
+            errors.push(
+                c.error_at("box", format!("invalid box name '{}': {}", name.escape_debug(), fields::NAME_RULE))
+                    .help("name a box from `mlab box list`, e.g. `debian-12`"),
+            );
         }
     }
     if let Some(cluster) = lab.settings.mesos.as_ref().and_then(|m| m.cluster.as_ref()) {

@@ -18,7 +18,7 @@ use crate::lab::{Node, ResolvedLab};
 use crate::progress::NodeProgress;
 use crate::provider::{Connected, ProviderOptions, connect};
 use crate::provision::{ProvisionOptions, ProvisionReport};
-use crate::render::Provisioners;
+use crate::provisioners::Provisioners;
 use crate::ssh::Session;
 use crate::state::{LabDir, LabLock, LabState, now};
 

@@ -73,7 +73,7 @@ mod tests {
     use super::*;
 
     fn lab(name: &str) -> ResolvedLab {
-        let catalog = crate::render::Provisioners::builtin().catalog().expect("built-in catalog");
+        let catalog = crate::provisioners::Provisioners::builtin().catalog().expect("built-in catalog");
         crate::lab::load(&crate::lab::LabLibrary { user_dir: None }, &catalog, name).expect("built-in lab loads").1
     }
 

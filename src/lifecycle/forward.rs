@@ -11,6 +11,34 @@ use tokio::net::TcpListener;
 use super::{Instance, LifecycleError, ssh_target};
 use crate::ssh::{ForwardTarget, Session, serve_forward};
 
+/// `[LOCAL:]NODE:PORT`, as `mlab forward` takes it (LOCAL 0: any free port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForwardSpec {
+    pub local: u16,
+    pub node: String,
+    pub port: u16,
+}
+
+impl std::str::FromStr for ForwardSpec {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<ForwardSpec, String> {
+        let port_of = |word: &str, what: &str| -> Result<u16, String> {
+            word.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("{what} `{word}` is not a port (1 to 65535)"))
+        };
+        let parts: Vec<&str> = text.split(':').collect();
+        let (local, node, port) = match parts.as_slice() {
+            [node, port] => (0, *node, port_of(port, "the node's port")?),
+            [local, node, port] => (port_of(local, "the local port")?, *node, port_of(port, "the node's port")?),
+            _ => return Err("write NODE:PORT or LOCAL:NODE:PORT, e.g. master1:5050 or 8080:master1:5050".into()),
+        };
+        if node.is_empty() {
+            return Err("the node name is empty; write NODE:PORT, e.g. master1:5050".into());
+        }
+        Ok(ForwardSpec { local, node: node.to_string(), port })
+    }
+}
+
 /// A forward that is listening; [`Forwarding::serve`] carries its connections.
 pub struct Forwarding {
     /// The address connections are accepted on.
@@ -42,5 +70,19 @@ impl Forwarding {
     /// Carry connections until the task is cancelled (Ctrl-C) or the listener fails.
     pub async fn serve(self) -> Result<(), LifecycleError> {
         serve_forward(self.session, self.listener, self.target).await.map_err(|e| LifecycleError::Other(format!("forwarding from {}: {e}", self.local)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ForwardSpec;
+
+    #[test]
+    fn specs_parse_with_and_without_a_local_port() {
+        assert_eq!("master1:5050".parse(), Ok(ForwardSpec { local: 0, node: "master1".into(), port: 5050 }));
+        assert_eq!("8080:agent2:80".parse(), Ok(ForwardSpec { local: 8080, node: "agent2".into(), port: 80 }));
+        for bad in ["master1", "master1:", "master1:0", "master1:70000", ":80", "x:master1:80", "1:2:3:4"] {
+            assert!(bad.parse::<ForwardSpec>().is_err(), "{bad} should be refused");
+        }
     }
 }

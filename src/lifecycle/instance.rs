@@ -22,6 +22,22 @@ impl Instance {
         &self.dir.name
     }
 
+    /// The plan's nodes whose VMs run now, in plan order; an error when none does.
+    pub async fn running_nodes(&self, conn: &crate::provider::Connected) -> Result<Vec<String>, LifecycleError> {
+        let vms = conn.provider.list_nodes(self.name()).await?;
+        let running: Vec<String> = self
+            .lab
+            .nodes
+            .iter()
+            .filter(|n| vms.iter().any(|vm| vm.name == n.name && vm.state == crate::provider::NodeState::Running))
+            .map(|n| n.name.clone())
+            .collect();
+        if running.is_empty() {
+            return Err(LifecycleError::Other(format!("no node of lab `{}` is running; `mlab up` starts them", self.name())));
+        }
+        Ok(running)
+    }
+
     /// The plan's node named `node`, or an error listing the nodes.
     pub fn node(&self, node: &str) -> Result<&lab::Node, LifecycleError> {
         self.lab.node(node).ok_or_else(|| LifecycleError::NoSuchNode {

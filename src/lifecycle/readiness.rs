@@ -344,7 +344,7 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
 /// `mlab status --services`: one pass of the checks over the nodes running now.
 pub async fn services_now(
     instance: &super::Instance,
-    provisioners: &crate::render::Provisioners,
+    provisioners: &crate::provisioners::Provisioners,
     running: &[String],
 ) -> Result<ReadinessReport, super::LifecycleError> {
     let sessions = super::connect_sessions(&instance.dir, &instance.lab, running, Duration::from_secs(20)).await?;

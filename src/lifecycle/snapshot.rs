@@ -13,9 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::actions::{self, run_all};
-use super::readiness::ReadinessReport;
-use super::{LabContext, LifecycleError};
+use super::LifecycleError;
 use crate::lab::fields::is_snapshot_name;
 use crate::provider::{Connected, Provider, ProviderError};
 use crate::state::{LabDir, LabLock, LabState, write_private};
@@ -87,7 +85,7 @@ where
     first_error.map_or(Ok(()), |e| Err(e.into()))
 }
 
-fn check_name(name: &str) -> Result<(), LifecycleError> {
+pub(crate) fn check_name(name: &str) -> Result<(), LifecycleError> {
     if is_snapshot_name(name) {
         Ok(())
     } else {
@@ -114,70 +112,6 @@ pub fn list(dir: &LabDir) -> Result<Vec<LabSnapshot>, LifecycleError> {
     }
     snapshots.sort_by(|a, b| (a.created_at, &a.name).cmp(&(b.created_at, &b.name)));
     Ok(snapshots)
-}
-
-/// What `mlab snapshot save` did.
-#[derive(Debug, Clone, Serialize)]
-pub struct SaveReport {
-    pub lab: String,
-    pub snapshot: LabSnapshot,
-    /// How long the nodes were paused (what the lab's users noticed).
-    pub paused_s: f64,
-    pub total_s: f64,
-}
-
-/// Save the lab as snapshot `name`; its running nodes go on afterwards, their clocks set right.
-pub async fn save(ctx: &mut LabContext, name: &str) -> Result<SaveReport, LifecycleError> {
-    check_name(name)?;
-    let result = run_all(ctx, &[actions::Action::SaveSnapshot(name.to_string()), actions::Action::WaitForSsh, actions::Action::SetClocks]).await;
-    ctx.close_sessions().await;
-    result?;
-    let snapshot = ctx.record.snapshot.clone().ok_or_else(|| LifecycleError::Other("the snapshot was not recorded".into()))?;
-    Ok(SaveReport { lab: ctx.name().to_string(), snapshot, paused_s: ctx.record.paused_s, total_s: ctx.began.elapsed().as_secs_f64() })
-}
-
-/// What `mlab snapshot restore` did.
-#[derive(Debug, Clone, Serialize)]
-pub struct RestoreReport {
-    pub lab: String,
-    pub snapshot: String,
-    /// Nodes put back as the snapshot had them.
-    pub restored: Vec<String>,
-    /// Nodes made after the snapshot, removed with their disks.
-    pub removed: Vec<String>,
-    /// Seconds until every node that ran then runs again.
-    pub resumed_s: f64,
-    /// Seconds until every one of them answered SSH.
-    pub answered_s: f64,
-    pub total_s: f64,
-    /// Each service, checked live (absent when the lab was not provisioned at the snapshot).
-    pub readiness: Option<ReadinessReport>,
-}
-
-/// Put the lab back as snapshot `name` had it and check, live, what is ready.
-pub async fn restore(ctx: &mut LabContext, name: &str) -> Result<RestoreReport, LifecycleError> {
-    let snapshot = LabSnapshot::load(&ctx.dir, name)?;
-    // Readiness is checked as `up` checks it, for a lab that was provisioned when it was saved.
-    if snapshot.state.steps.is_empty() {
-        ctx.settings.provision = None;
-    }
-    let result = run_all(
-        ctx,
-        &[actions::Action::RevertToSnapshot(name.to_string()), actions::Action::WaitForSsh, actions::Action::SetClocks, actions::Action::CheckReadiness],
-    )
-    .await;
-    ctx.close_sessions().await;
-    result?;
-    Ok(RestoreReport {
-        lab: ctx.name().to_string(),
-        snapshot: name.to_string(),
-        restored: snapshot.nodes.iter().map(|n| n.name.clone()).collect(),
-        removed: ctx.record.removed_nodes.clone(),
-        resumed_s: ctx.record.resumed_s,
-        answered_s: ctx.record.booted_s,
-        total_s: ctx.began.elapsed().as_secs_f64(),
-        readiness: ctx.record.readiness.clone(),
-    })
 }
 
 /// Forget snapshot `name`: each node's, then the lab's file (so a failure leaves it listed).

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::libvirt::{self, LibvirtProvider};
 use super::virtualbox::{self, VirtualBoxProvider, manage::VBoxManage};
 use super::{Provider, ProviderError};
-use crate::doctor::Check;
+use crate::check::Check;
 
 /// Hardware acceleration the user asked for (`--accel`), for providers that emulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
@@ -24,37 +24,17 @@ pub enum Accel {
     Tcg,
 }
 
-/// The hypervisor backends this build of mlab has.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum ProviderKind {
-    /// libvirt and QEMU (KVM or TCG), local or over any libvirt URI
-    #[default]
-    Libvirt,
-    /// VirtualBox 6.1.28+ through VBoxManage (contract-tested only; see the README)
-    #[value(name = "virtualbox")]
-    #[serde(rename = "virtualbox")]
-    VirtualBox,
-}
+pub use crate::lab::ProviderKind;
 
-impl ProviderKind {
-    /// The name saved in a lab's state.
-    pub fn name(self) -> &'static str {
-        match self {
-            ProviderKind::Libvirt => "libvirt",
-            ProviderKind::VirtualBox => "virtualbox",
-        }
-    }
-
-    /// The kind saved in a lab's state; an empty name is a lab made before names were saved.
-    pub fn from_saved(name: &str) -> Result<ProviderKind, ProviderError> {
-        match name {
-            "libvirt" | "" => Ok(ProviderKind::Libvirt),
-            "virtualbox" => Ok(ProviderKind::VirtualBox),
-            other => Err(ProviderError::Unsupported(format!(
+/// The kind saved in a lab's state; an empty name is a lab made before names were saved.
+pub fn kind_from_saved(name: &str) -> Result<ProviderKind, ProviderError> {
+    match name {
+        "" => Ok(ProviderKind::Libvirt),
+        other => ProviderKind::from_name(other).ok_or_else(|| {
+            ProviderError::Unsupported(format!(
                 "this lab was made with the `{other}` provider, which this build of mlab does not have; use the mlab that made it, or `mlab destroy` it there"
-            ))),
-        }
+            ))
+        }),
     }
 }
 
@@ -74,7 +54,7 @@ impl ProviderOptions {
         Ok(ProviderOptions {
             kind: Some(match self.kind {
                 Some(kind) => kind,
-                None => ProviderKind::from_saved(saved_kind)?,
+                None => kind_from_saved(saved_kind)?,
             }),
             uri: self.uri.clone().or_else(|| Some(saved_uri.to_string()).filter(|u| !u.is_empty())),
             accel: self.accel,

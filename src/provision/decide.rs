@@ -1,7 +1,17 @@
 //! Whether a step runs: the one place that decides it.
 
 use super::plan::NodeStep;
-use super::run::ProvisionOptions;
+
+/// Which steps a `provision` (or `up`) run may run.
+#[derive(Debug, Clone, Default)]
+pub struct ProvisionOptions {
+    /// Run finished steps again.
+    pub force: bool,
+    /// Only these nodes (all when empty).
+    pub nodes: Vec<String>,
+    /// Only this step.
+    pub step: Option<String>,
+}
 
 /// What happens to one step on one node.
 #[derive(Debug, Clone, PartialEq, Eq)]

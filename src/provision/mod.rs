@@ -28,15 +28,16 @@ mod run;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-pub use decide::{StepDecision, decide};
+pub use decide::{ProvisionOptions, StepDecision, decide};
 pub use inputs::StepInputs;
 pub use plan::{NodeStep, Stage, StepPlan, plan_stages};
-pub use run::{ProvisionOptions, ProvisionReport, StepOutcome, StepRunner, StepStatus, run_stages};
+pub use run::{ProvisionReport, StepOutcome, StepRunner, StepStatus, run_stages};
 
 use crate::artifacts::Availability;
 use crate::lab::ResolvedLab;
 use crate::progress::NodeProgress;
-use crate::render::{Manifest, Provisioners, render_lab};
+use crate::provisioners::Provisioners;
+use crate::render::{Manifest, render_lab};
 use crate::ssh::Session;
 use crate::state::{LabDir, LabState};
 

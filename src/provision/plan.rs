@@ -93,7 +93,8 @@ fn step_hash(files: &[RenderedFile], artifacts: &[(String, String)]) -> String {
 mod tests {
     use super::*;
     use crate::lab::{Catalog, LabLibrary};
-    use crate::render::{Provisioners, render_lab};
+    use crate::provisioners::Provisioners;
+    use crate::render::render_lab;
 
     fn rendered(lab: &str) -> Vec<NodeFiles> {
         let p = Provisioners::builtin();

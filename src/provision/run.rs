@@ -48,16 +48,6 @@ fn guest_command(stage_dir: &str, installs: &[String], script: Option<&str>) -> 
     )
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct ProvisionOptions {
-    /// Run finished steps again.
-    pub force: bool,
-    /// Only these nodes (all when empty).
-    pub nodes: Vec<String>,
-    /// Only this step.
-    pub step: Option<String>,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepStatus {

@@ -6,7 +6,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use super::RenderError;
-use super::provisioners::Provisioners;
+use crate::provisioners::Provisioners;
 
 /// A minijinja environment reading templates from `provisioners`.
 pub fn environment(provisioners: &Provisioners) -> Result<Environment<'static>, RenderError> {

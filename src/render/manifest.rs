@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::lab::Role;
 
 use super::RenderError;
-use super::provisioners::Provisioners;
+use crate::provisioners::Provisioners;
 
 /// The manifest file inside the provisioners set.
 pub const MANIFEST_FILE: &str = "manifest.yaml";

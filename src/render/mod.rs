@@ -1,7 +1,7 @@
 //! Provisioner templates: turn a [`ResolvedLab`] into the files each node needs (configs,
 //! systemd units, step scripts), grouped into ordered provisioning steps.
 //!
-//! The template set lives in `provisioners/` (embedded; see [`Provisioners`]) and
+//! The template set lives in `provisioners/` (embedded; read through [`crate::provisioners`]) and
 //! `provisioners/manifest.yaml` decides, per step, which nodes it applies to and which templates
 //! render to which guest paths (see [`manifest`]). Contract for whoever applies the result:
 //! for each step in order, upload the step's files (with their modes), then run its script
@@ -16,9 +16,6 @@ mod context;
 mod engine;
 pub mod filters;
 pub mod manifest;
-mod provisioners;
-
-use std::path::PathBuf;
 
 use minijinja::Environment;
 use serde::Serialize;
@@ -27,7 +24,8 @@ use crate::lab::ResolvedLab;
 
 pub use context::{TemplateContext, hosts_block, hosts_markers};
 pub use manifest::{Manifest, SCRIPT_DIR};
-pub use provisioners::{CATALOG_FILE, Provisioners};
+
+use crate::provisioners::Provisioners;
 
 /// One rendered file for one node.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -73,16 +71,8 @@ impl NodeFiles {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("cannot read provisioner override `{}`: {source}; fix its permissions or remove it to use the built-in file", path.display())]
-    ReadOverride { path: PathBuf, source: std::io::Error },
-    #[error("provisioner file `{file}` is not UTF-8 text; save it as UTF-8")]
-    NotUtf8 { file: String },
-    #[error("provisioner file `{file}` not found (built-in set{}); add it or fix the name in manifest.yaml", match override_dir { Some(d) => format!(" and override directory {}", d.display()), None => String::new() })]
-    MissingFile { file: String, override_dir: Option<PathBuf> },
-    #[error("provisioner path `{file}` must be relative and stay inside the provisioners directory")]
-    BadPath { file: String },
-    #[error("artifact catalog `{file}` is invalid:\n{diagnostics}")]
-    Catalog { file: String, diagnostics: String },
+    #[error(transparent)]
+    Tree(#[from] crate::provisioners::TreeError),
     #[error("provisioning manifest `{file}` is invalid: {message}")]
     Manifest { file: String, message: String },
     #[error("template engine setup failed: {message}")]

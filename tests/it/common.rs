@@ -1,7 +1,8 @@
 //! Helpers shared by the render tests.
 
 use mlab::lab::{LabLibrary, ResolvedLab};
-use mlab::render::{NodeFiles, Provisioners, render_lab};
+use mlab::provisioners::Provisioners;
+use mlab::render::{NodeFiles, render_lab};
 
 pub const BUILTIN_LABS: [&str; 5] = ["single-node", "mini-cluster", "ha-cluster", "kafka-lab", "spark-lab"];
 

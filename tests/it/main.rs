@@ -11,6 +11,7 @@ mod ssh_support;
 mod upstream;
 mod vm_support;
 
+mod architecture;
 mod artifacts_build;
 mod bad_input;
 mod box_build;

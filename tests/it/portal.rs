@@ -13,7 +13,8 @@ use std::path::Path;
 use crate::browser_support;
 
 use mlab::lab::LabLibrary;
-use mlab::render::{Provisioners, render_lab};
+use mlab::provisioners::Provisioners;
+use mlab::render::render_lab;
 
 const MASTER_STATE: &str = include_str!("../data/mesos/e2e-mesos-master-state.json");
 

@@ -3,7 +3,8 @@
 
 use crate::common;
 
-use mlab::render::{Provisioners, RenderError, hosts_markers, render_lab};
+use mlab::provisioners::{Provisioners, TreeError};
+use mlab::render::{RenderError, hosts_markers, render_lab};
 
 use common::{BUILTIN_LABS, rendered, resolved};
 
@@ -72,7 +73,7 @@ fn catalog_comes_from_the_same_overlay() {
     assert_eq!(sums.content, format!("{sum}  mesos-dns-v0.9.3-linux-amd64\n"));
 
     write(dir.path(), "artifacts.yaml", "artifacts:\n  x:\n    sha256: nothex\n    roles: [mesos-dns]\n");
-    assert!(matches!(provisioners.catalog(), Err(RenderError::Catalog { .. })));
+    assert!(matches!(provisioners.catalog(), Err(TreeError::Catalog { .. })));
 }
 
 #[test]

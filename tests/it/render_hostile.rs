@@ -13,7 +13,8 @@ use std::path::Path;
 use std::process::Command;
 
 use mlab::lab::ResolvedLab;
-use mlab::render::{NodeFiles, Provisioners, filters, render_lab};
+use mlab::provisioners::Provisioners;
+use mlab::render::{NodeFiles, filters, render_lab};
 
 /// Code if it ever ran: the check below makes sure it only ever appears quoted.
 const MARKER: &str = "$(touch /tmp/mlab-pwned)";

@@ -170,7 +170,7 @@ fn ten_thousand_random_lab_and_node_names_have_seeds_that_yaml_1_1_reads_as_mean
     let host_key = KeyPair::generate_ed25519("host").expect("key");
     let login = KeyPair::generate_ed25519("mlab@lab").expect("key").public_openssh().expect("pub");
     let mut rng = StdRng::seed_from_u64(30);
-    let mut name = |rng: &mut StdRng| -> String {
+    let name = |rng: &mut StdRng| -> String {
         let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-";
         let len = rng.random_range(1..=12);
         let mut s: String = (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect();

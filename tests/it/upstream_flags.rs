@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
 use mlab::lab::{LabLibrary, ResolvedLab};
-use mlab::render::{NodeFiles, Provisioners, render_lab};
+use mlab::provisioners::Provisioners;
+use mlab::render::{NodeFiles, render_lab};
 use upstream::{UpstreamList, env_flags, flag_pairs, json_keys};
 
 /// A lab with every role, so no component escapes the check (no built-in lab has Chronos).

@@ -19,7 +19,7 @@ const NODES: [(&str, &str); 3] = [("master1", "192.168.128.11"), ("master2", "19
 /// A provisioners override: the built-in manifest plus a last step that fails on each master the
 /// first time it runs (a flag file remembers), to test failure reports and resumption.
 fn provisioners_with_failing_step(dir: &Path) {
-    let builtin = mlab::render::Provisioners::builtin();
+    let builtin = mlab::provisioners::Provisioners::builtin();
     let mut manifest = builtin.require("manifest.yaml").expect("built-in manifest").into_owned();
     manifest.push_str("\n  - name: fail-once\n    order: 95\n    script: fail-once.sh.j2\n");
     std::fs::write(dir.join("manifest.yaml"), manifest).unwrap();

@@ -192,7 +192,7 @@ pub fn kafka_from_maven(build: bool) -> PathBuf {
 /// instead of its own source: how the tests stage what they build themselves.
 pub fn provisioners_with_artifact(dir: &std::path::Path, artifact: &str, file: &std::path::Path) -> PathBuf {
     let sum = mlab::boxes::sha256_file(file).expect("hash the artifact");
-    let builtin = mlab::render::Provisioners::builtin();
+    let builtin = mlab::provisioners::Provisioners::builtin();
     let text = builtin.read("artifacts.yaml").expect("the built-in catalog").expect("artifacts.yaml");
     let mut catalog: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("catalog YAML");
     let entry = &mut catalog["artifacts"][artifact];

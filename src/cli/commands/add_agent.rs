@@ -50,13 +50,13 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let mut names = report.started_spares.clone();
     names.extend(report.added.iter().cloned());
     if let Some(p) = &report.up.provision {
-        crate::cli::commands::provision::print_summary(p);
+        crate::cli::reports::provision(p);
     }
     for n in report.up.nodes.iter().filter(|n| names.contains(&n.name)) {
         println!("agent {} is up at {}", n.name, n.ip);
     }
     if let Some(readiness) = &report.up.readiness {
-        crate::cli::commands::up::print_readiness(readiness);
+        crate::cli::reports::readiness(readiness);
     }
     Ok(status)
 }

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use mlab::boxes::BoxStore;
-use mlab::doctor::{self, Inputs, Status};
+use mlab::check::Status;
+use mlab::doctor::{self, Inputs};
 
 use crate::cli::lab_args::ProviderArgs;
 use crate::cli::{Context, Failure, print_json, table};

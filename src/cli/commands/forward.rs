@@ -4,8 +4,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mlab::lifecycle::Forwarding;
+use mlab::lifecycle::{ForwardSpec, Forwarding};
 
+use crate::cli::forwarding::{Interrupt, serve_until_interrupted};
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
 use crate::cli::{Context, Failure};
 
@@ -14,7 +15,7 @@ use crate::cli::{Context, Failure};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// What to forward: `NODE:PORT` (any free local port) or `LOCAL:NODE:PORT`, e.g. `8080:master1:5050`
-    #[arg(value_name = "[LOCAL:]NODE:PORT", value_parser = parse_spec)]
+    #[arg(value_name = "[LOCAL:]NODE:PORT", value_parser = clap::value_parser!(ForwardSpec))]
     pub spec: ForwardSpec,
     /// The host address to listen on; anything but loopback lets other machines in
     #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST), value_name = "ADDRESS")]
@@ -27,30 +28,6 @@ pub struct Args {
 }
 
 /// A parsed `[LOCAL:]NODE:PORT`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForwardSpec {
-    /// 0: any free port.
-    pub local: u16,
-    pub node: String,
-    pub port: u16,
-}
-
-fn parse_spec(text: &str) -> Result<ForwardSpec, String> {
-    let port_of = |word: &str, what: &str| -> Result<u16, String> {
-        word.parse::<u16>().ok().filter(|p| *p > 0).ok_or_else(|| format!("{what} `{word}` is not a port (1 to 65535)"))
-    };
-    let parts: Vec<&str> = text.split(':').collect();
-    let (local, node, port) = match parts.as_slice() {
-        [node, port] => (0, *node, port_of(port, "the node's port")?),
-        [local, node, port] => (port_of(local, "the local port")?, *node, port_of(port, "the node's port")?),
-        _ => return Err("write NODE:PORT or LOCAL:NODE:PORT, e.g. master1:5050 or 8080:master1:5050".into()),
-    };
-    if node.is_empty() {
-        return Err("the node name is empty; write NODE:PORT, e.g. master1:5050".into());
-    }
-    Ok(ForwardSpec { local, node: node.to_string(), port })
-}
-
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let instance = args.target.instance(ctx)?;
     block_on(async {
@@ -69,36 +46,4 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         serve_until_interrupted(forwarding, interrupt).await
     })??;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Ctrl-C, listened for before the address is printed: a script that reads the line and
-/// interrupts at once must find the handler in place, not the default that kills.
-pub struct Interrupt(tokio::signal::unix::Signal);
-
-impl Interrupt {
-    pub fn listen() -> Result<Interrupt, Failure> {
-        Ok(Interrupt(tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?))
-    }
-}
-
-/// Serve a forward until Ctrl-C (a normal end) or a failure.
-pub async fn serve_until_interrupted(forwarding: Forwarding, mut interrupt: Interrupt) -> Result<(), Failure> {
-    tokio::select! {
-        served = forwarding.serve() => served.map_err(lifecycle_failure),
-        _ = interrupt.0.recv() => Ok(()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn specs_parse_with_and_without_a_local_port() {
-        assert_eq!(parse_spec("master1:5050"), Ok(ForwardSpec { local: 0, node: "master1".into(), port: 5050 }));
-        assert_eq!(parse_spec("8080:agent2:80"), Ok(ForwardSpec { local: 8080, node: "agent2".into(), port: 80 }));
-        for bad in ["master1", "master1:", "master1:0", "master1:70000", ":80", "x:master1:80", "1:2:3:4"] {
-            assert!(parse_spec(bad).is_err(), "{bad} should be refused");
-        }
-    }
 }

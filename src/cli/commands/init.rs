@@ -1,6 +1,5 @@
 //! `mlab init [NAME] [--extends LAB]`: a new lab file to edit, where `mlab up NAME` finds it.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -43,25 +42,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         None => None,
     };
     let file = args.out.clone().unwrap_or_else(|| labs_dir.join(format!("{}.yaml", args.name)));
-    if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
-    }
-    // mlab's own file in mlab's own directory, rewritten each time so it matches this mlab.
-    std::fs::create_dir_all(&labs_dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", labs_dir.display()))?;
-    let schema = labs_dir.join("lab.schema.json");
-    let schema_text = serde_json::to_string_pretty(&mlab::lab::json_schema()).map_err(anyhow::Error::from)?;
-    std::fs::write(&schema, schema_text + "\n").map_err(|e| anyhow::anyhow!("cannot write {}: {e}", schema.display()))?;
-
-    let text = mlab::lab::init::starter(&args.name, extends.as_deref(), &schema);
-    let mut out = match std::fs::OpenOptions::new().write(true).create_new(true).open(&file) {
-        Ok(out) => out,
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(anyhow::anyhow!("{} already exists and is left as it is; choose another name or `--out FILE`", file.display()).into());
-        }
-        Err(e) => return Err(anyhow::anyhow!("cannot create {}: {e}", file.display()).into()),
-    };
-    out.write_all(text.as_bytes()).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", file.display()))?;
-    drop(out);
+    mlab::lab::init::write(&labs_dir, &file, &args.name, extends.as_deref()).map_err(|e| anyhow::anyhow!(e))?;
     // What was written must be a lab mlab accepts; if not (a bug), it does not stay behind.
     if let Err(failure) = ctx.load_lab(&file.display().to_string()) {
         let _ = std::fs::remove_file(&file);

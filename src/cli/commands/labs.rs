@@ -2,8 +2,7 @@
 
 use std::process::ExitCode;
 
-use mlab::lab::library::LabKind;
-use serde::Serialize;
+use mlab::lab::library::{LabKind, LabRow};
 
 use crate::cli::{Context, Failure, print_json, table};
 
@@ -15,43 +14,13 @@ pub struct Args {
     pub json: bool,
 }
 
-#[derive(Debug, Serialize)]
-struct LabRow {
-    name: String,
-    kind: LabKind,
-    extends: Option<String>,
-    nodes: Option<usize>,
-    started_by_up: Option<usize>,
-    description: String,
-    /// Set when the lab file does not validate.
-    error: Option<String>,
-}
-
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let local = ctx.library.local_names();
     let mut rows = Vec::new();
     let builtin = mlab::lab::LabLibrary::builtin_names().into_iter().filter(|n| !local.contains(n));
     for (name, kind) in builtin.map(|n| (n, LabKind::Builtin)).chain(local.iter().cloned().map(|n| (n, LabKind::Local))) {
-        rows.push(match ctx.load_lab(&name) {
-            Ok((composed, lab)) => LabRow {
-                name,
-                kind,
-                extends: composed.chain.iter().rev().nth(1).map(|id| id.trim_start_matches("builtin:").to_string()),
-                nodes: Some(lab.nodes.len()),
-                started_by_up: Some(lab.autostart_nodes().count()),
-                description: lab.description,
-                error: None,
-            },
-            Err(_) => LabRow {
-                name: name.clone(),
-                kind,
-                extends: None,
-                nodes: None,
-                started_by_up: None,
-                description: String::new(),
-                error: Some(format!("invalid; run `mlab validate {name}`")),
-            },
-        });
+        let loaded = ctx.load_lab(&name).ok();
+        rows.push(LabRow::new(name, kind, loaded));
     }
     if args.json {
         print_json(&rows)?;

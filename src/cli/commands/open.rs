@@ -1,15 +1,14 @@
 //! `mlab open [SERVICE]`: a lab page (the portal by default) on the host's loopback.
 
-use std::io::IsTerminal;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use mlab::lifecycle::Forwarding;
-use mlab::lifecycle::endpoints::{self, Endpoint};
+use mlab::lifecycle::endpoints;
 
 use crate::cli::lab_args::{LabArgs, block_on};
-use crate::cli::{Context, Failure};
+use crate::cli::{Context, Failure, print_report};
 
 /// Open a lab page from the host: the portal, or a service's UI (`mesos`, `mesos-dns`,
 /// `spark`...), forwarded to 127.0.0.1 through the lab's SSH connection until Ctrl-C; prints
@@ -41,7 +40,9 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let instance = args.target.instance(ctx)?;
     if args.list {
-        return list(&endpoints::endpoints(&instance.lab), args.json);
+        let pages = endpoints::endpoints(&instance.lab);
+        print_report(args.json, &pages, crate::cli::reports::pages)?;
+        return Ok(ExitCode::SUCCESS);
     }
     let page = endpoints::endpoint(&instance.lab, args.service.as_deref()).map_err(|e| Failure::Other(e.into()))?;
     block_on(async {
@@ -49,48 +50,16 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         let forwarding = Forwarding::open(&instance, &page.node, page.port, bind, Duration::from_secs(args.timeout))
             .await
             .map_err(crate::cli::lab_args::lifecycle_failure)?;
-        let interrupt = crate::cli::commands::forward::Interrupt::listen()?;
+        let interrupt = crate::cli::forwarding::Interrupt::listen()?;
         let url = format!("http://{}{}", forwarding.local, page.path);
         println!("{url}");
         if !crate::cli::output::quiet() {
             eprintln!("{} of lab `{}` (through {}); Ctrl-C stops", page.title, instance.name(), page.node);
         }
         if !args.no_browser {
-            start_browser(&url);
+            crate::cli::forwarding::start_browser(&url);
         }
-        crate::cli::commands::forward::serve_until_interrupted(forwarding, interrupt).await
+        crate::cli::forwarding::serve_until_interrupted(forwarding, interrupt).await
     })??;
     Ok(ExitCode::SUCCESS)
-}
-
-fn list(pages: &[Endpoint], json: bool) -> Result<ExitCode, Failure> {
-    if json {
-        crate::cli::output::print_json(&pages)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut table = crate::cli::output::table(&["SERVICE", "PAGE", "REACHED ON"]);
-    for page in pages {
-        table.add_row(vec![page.service.clone(), page.title.clone(), format!("{}:{}{}", page.node, page.port, page.path)]);
-    }
-    println!("{table}");
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Start the desktop's browser when there is a desktop to show it on; otherwise the printed
-/// URL is the whole answer (an SSH session, a CI job, a root shell on a server).
-fn start_browser(url: &str) {
-    let desktop = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    if !desktop || !std::io::stdout().is_terminal() {
-        return;
-    }
-    match std::process::Command::new("xdg-open")
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        Ok(_) => tracing::debug!(url, "started xdg-open"),
-        Err(e) => tracing::debug!(error = %e, "no browser started"),
-    }
 }

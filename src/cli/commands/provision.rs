@@ -1,11 +1,10 @@
 //! `mlab provision [NODE] [--step S] [--force]`: run provisioning steps again.
 
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use mlab::lifecycle::{self, Settings};
-use mlab::provision::{ProvisionOptions, ProvisionReport, StepStatus};
+use mlab::provision::ProvisionOptions;
 
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure, progress_for};
 use crate::cli::{Context, Failure, print_json};
@@ -42,34 +41,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     if args.json {
         print_json(&report)?;
     } else {
-        print_summary(&report);
+        crate::cli::reports::provision(&report);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// What ran, what was unchanged, and what waits for artifacts (never reported as running).
-pub fn print_summary(report: &ProvisionReport) {
-    let mut by_node: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for s in report.steps.iter().filter(|s| matches!(s.status, StepStatus::Done | StepStatus::Unchanged)) {
-        by_node.entry(&s.node).or_default().push(&s.step);
-    }
-    for (node, steps) in &by_node {
-        println!("{node}: provisioned {}", steps.join(", "));
-    }
-    let mut waiting: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for s in report.steps.iter().filter(|s| s.status == StepStatus::Skipped) {
-        waiting.entry(s.note.as_deref().unwrap_or("")).or_default().push(&s.step);
-    }
-    for (why, steps) in &waiting {
-        let mut steps = steps.clone();
-        steps.sort();
-        steps.dedup();
-        println!("not provisioned ({}): {why}", steps.join(", "));
-    }
-    println!(
-        "steps: {} ran, {} unchanged, {} waiting for artifacts",
-        report.count(StepStatus::Done),
-        report.count(StepStatus::Unchanged),
-        report.count(StepStatus::Skipped)
-    );
 }

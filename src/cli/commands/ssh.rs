@@ -1,11 +1,9 @@
 //! `mlab ssh [NODE] [-c 'SHELL STRING' | -- CMD...]`: a shell on a node, or one command.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use mlab::lifecycle::{self, LifecycleError};
-use mlab::provider::NodeState;
+use mlab::lifecycle;
 use mlab::ssh::{Session, shell_quote};
 
 use crate::cli::lab_args::{LabArgs, block_on, lifecycle_failure};
@@ -37,7 +35,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         let (conn, instance) = args.target.open(ctx).await?;
         let node_name = match &args.node {
             Some(n) => n.clone(),
-            None => pick_running_node(&conn, &instance).await?,
+            None => crate::cli::lab_args::pick_running_node(&conn, &instance).await?,
         };
         let node = instance.node(&node_name).map_err(lifecycle_failure)?;
         let target = lifecycle::ssh_target(&instance.dir, node);
@@ -59,27 +57,9 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         let status = match command {
             None => session.shell().await,
             Some(command) => session.exec(&command, tokio::io::stdout(), tokio::io::stderr()).await,
-        }
-        .map_err(|e| Failure::Other(e.into()))?;
+        };
         let _ = session.close().await;
-        Ok::<_, Failure>(status)
+        status.map_err(|e| Failure::Other(e.into()))
     })??;
     Ok(ExitCode::from(u8::try_from(status).unwrap_or(255)))
-}
-
-/// On a terminal, choose among the running nodes; elsewhere, say to name one.
-async fn pick_running_node(conn: &mlab::provider::Connected, instance: &lifecycle::Instance) -> Result<String, Failure> {
-    let nodes = conn.provider.list_nodes(instance.name()).await.map_err(|e| lifecycle_failure(e.into()))?;
-    let running: Vec<String> =
-        instance.lab.nodes.iter().filter(|n| nodes.iter().any(|i| i.name == n.name && i.state == NodeState::Running)).map(|n| n.name.clone()).collect();
-    if running.is_empty() {
-        return Err(lifecycle_failure(LifecycleError::Other(format!("no node of lab `{}` is running; `mlab up` starts them", instance.name()))));
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(anyhow::anyhow!("name the node: `mlab ssh NODE` (running: {})", running.join(", ")).into());
-    }
-    let picked = mlab::progress::pick("Which node?", &running)
-        .map_err(|e| anyhow::anyhow!("no node chosen: {e}"))?
-        .ok_or_else(|| anyhow::anyhow!("no node chosen; name one: `mlab ssh NODE`"))?;
-    Ok(running[picked].clone())
 }

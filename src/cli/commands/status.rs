@@ -50,7 +50,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
         println!("drift: {}: {}", r.name, r.drift.as_deref().unwrap_or_default());
     }
     if let Some(services) = &services {
-        crate::cli::commands::up::print_readiness(services);
+        crate::cli::reports::readiness(services);
     }
     Ok(status)
 }

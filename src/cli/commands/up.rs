@@ -7,7 +7,7 @@ use mlab::lifecycle::{self, LabContext, Settings};
 use mlab::provision::ProvisionOptions;
 
 use crate::cli::lab_args::{ProviderArgs, block_on, lifecycle_failure, progress_for};
-use crate::cli::{Context, Failure, print_json, table};
+use crate::cli::{Context, Failure, print_report, reports};
 
 /// Create and start a lab's VMs (what is missing or stopped), wait until each answers SSH
 #[derive(Debug, clap::Args)]
@@ -42,12 +42,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    // Record where the lab came from so later commands can re-plan it from any directory.
-    let source = if mlab::lab::LabLibrary::is_path(&args.lab) {
-        std::fs::canonicalize(&args.lab).map(|p| p.display().to_string()).unwrap_or(args.lab.clone())
-    } else {
-        args.lab.clone()
-    };
+    let source = mlab::lab::LabLibrary::source_of(&args.lab);
     let settings = Settings {
         provision: (!args.no_provision).then(|| ProvisionOptions { force: args.force, ..Default::default() }),
         ssh_timeout: Duration::from_secs(args.timeout),
@@ -64,58 +59,7 @@ pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     .map_err(lifecycle_failure)?;
 
     // A service the lab declares and mlab could run that does not answer fails the command.
-    let ready = report.readiness.as_ref().is_none_or(|r| r.all_ready());
-    let status = if ready { ExitCode::SUCCESS } else { ExitCode::FAILURE };
-    if args.json {
-        print_json(&report)?;
-        return Ok(status);
-    }
-    let mut t = table(&["NODE", "IP", "STATE", "BOOT"]);
-    for n in &report.nodes {
-        t.add_row([n.name.clone(), n.ip.clone(), n.state.clone(), n.boot_s.map(|s| format!("{s:.1} s")).unwrap_or_default()]);
-    }
-    println!("{t}");
-    if let Some(p) = &report.provision {
-        crate::cli::commands::provision::print_summary(p);
-    }
-    if report.already_up {
-        println!("lab {} is already up; nothing to do ({:.1} s)", report.lab, report.total_s);
-    } else {
-        let overhead = if report.slowest_boot_s > 0.0 { report.booted_s / report.slowest_boot_s } else { 1.0 };
-        println!(
-            "lab {} up in {:.1} s: created {}, started {}; all nodes answered SSH at {:.1} s, the slowest guest's boot took {:.1} s ({:.2}x)",
-            report.lab,
-            report.total_s,
-            report.created.len(),
-            report.started.len(),
-            report.booted_s,
-            report.slowest_boot_s,
-            overhead
-        );
-    }
-    if let Some(readiness) = &report.readiness {
-        print_readiness(readiness);
-    }
-    // The portal is forwarded on demand: nothing listens on the host after `up` returns.
-    if report.has_portal {
-        println!("next: `mlab open` (the lab portal in a browser on this host), `mlab ssh NODE`, `mlab status`");
-    } else {
-        println!("next: `mlab ssh NODE`, `mlab status`, `mlab open --list`");
-    }
+    let status = if report.readiness.as_ref().is_none_or(|r| r.all_ready()) { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+    print_report(args.json, &report, reports::up)?;
     Ok(status)
-}
-
-/// The readiness report: one line per service, what was seen or why not.
-pub fn print_readiness(report: &mlab::lifecycle::readiness::ReadinessReport) {
-    use mlab::lifecycle::readiness::Readiness;
-    let mut t = table(&["SERVICE", "STATE", "DETAIL"]);
-    for s in &report.services {
-        let state = match s.state {
-            Readiness::Ready => "ready",
-            Readiness::NotReady => "NOT READY",
-            Readiness::NotAvailable => "not available",
-        };
-        t.add_row([s.title.clone(), state.to_string(), s.detail.clone()]);
-    }
-    println!("{t}");
 }

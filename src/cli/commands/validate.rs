@@ -16,29 +16,13 @@ pub struct Args {
     pub json: bool,
 }
 
-/// One error, as `--json` gives it.
-#[derive(serde::Serialize)]
-struct JsonError<'a> {
-    file: Option<&'a str>,
-    line: Option<usize>,
-    column: Option<usize>,
-    field: Option<&'a str>,
-    message: &'a str,
-    help: Option<&'a str>,
-}
-
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     if args.json {
         return run_json(ctx, &args.lab);
     }
     let (composed, lab) = ctx.load_lab(&args.lab)?;
-    let extends = match composed.chain.len() {
-        0 | 1 => String::new(),
-        _ => format!(
-            " (extends {})",
-            composed.chain[..composed.chain.len() - 1].iter().map(|id| id.trim_start_matches("builtin:")).collect::<Vec<_>>().join(" <- ")
-        ),
-    };
+    let bases = composed.bases();
+    let extends = if bases.is_empty() { String::new() } else { format!(" (extends {})", bases.join(" <- ")) };
     println!(
         "ok: {}{extends}: {} nodes ({} started by `mlab up`), {} master{}, network {}",
         lab.name,
@@ -59,18 +43,7 @@ fn run_json(ctx: &Context, reference: &str) -> Result<ExitCode, Failure> {
             Ok(ExitCode::SUCCESS)
         }
         Err(Failure::Lab(diagnostics)) => {
-            let errors: Vec<JsonError> = diagnostics
-                .0
-                .iter()
-                .map(|d| JsonError {
-                    file: d.file.as_deref(),
-                    line: d.pos.map(|p| p.line),
-                    column: d.pos.map(|p| p.col),
-                    field: d.field.as_deref(),
-                    message: &d.message,
-                    help: d.help.as_deref(),
-                })
-                .collect();
+            let errors: Vec<_> = diagnostics.0.iter().map(|d| d.json()).collect();
             print_json(&serde_json::json!({"ok": false, "errors": errors}))?;
             Ok(ExitCode::from(2))
         }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{accel, connect};
-use crate::doctor::{Check, nearest_existing, program_version};
+use crate::check::{Check, nearest_existing, program_version};
 use crate::provider::Accel;
 
 /// Every libvirt check, in the order a user would fix things.
@@ -203,7 +203,7 @@ fn namespace_name(dir: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::Status;
+    use crate::check::Status;
     #[test]
     fn parses_qemu_and_qemu_img_versions() {
         let sys = parse_qemu_version("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)");

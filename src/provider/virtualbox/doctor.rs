@@ -7,7 +7,7 @@ use ipnet::Ipv4Net;
 
 use super::manage::{VBoxManage, parse_version};
 use super::network::{HOST_ONLY_RANGE, host_only_range};
-use crate::doctor::{Check, program_version};
+use crate::check::{Check, program_version};
 
 /// The first VirtualBox that limits host-only networks to 192.168.56.0/21 (and the oldest
 /// mlab is written against).
@@ -76,7 +76,7 @@ pub fn check_qemu_img() -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::Status;
+    use crate::check::Status;
 
     #[test]
     fn networks_conf_decides_the_range() {

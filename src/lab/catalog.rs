@@ -1,18 +1,21 @@
-//! The artifact catalog: what mlab stages into labs for software Debian does not ship, each
+//! The artifact catalog, as data: what mlab stages into labs for software Debian does not ship, each
 //! entry with where it comes from (a source to fetch, a recipe to build, or a plain statement
 //! that it cannot be had) and a checksum. The built-in catalog is `provisioners/artifacts.yaml`;
 //! a provisioners override directory can replace it, and a lab's `artifacts:` section
 //! overrides entries by name, field by field.
+//!
+//! The model owns what an artifact is and which roles need it; getting one (fetch, build,
+//! cache, stage) belongs to the layers above, which this module knows nothing of.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::lab::diagnostic::{Diagnostic, Diagnostics};
-use crate::lab::model::ArtifactEntry;
-use crate::lab::role::Role;
-use crate::lab::source::{SourceFile, join_key};
-use crate::lab::validate::{is_sha256, is_sha512};
+use super::diagnostic::{Diagnostic, Diagnostics};
+use super::model::ArtifactEntry;
+use super::role::Role;
+use super::source::{SourceFile, join_key};
+use super::validate::{is_sha256, is_sha512};
 
 /// How an artifact is obtained.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -133,7 +136,7 @@ impl Catalog {
         let used_as_input: Vec<&String> = parsed.artifacts.values().flat_map(|e| &e.inputs).collect();
         for (name, entry) in &parsed.artifacts {
             let path = join_key("artifacts", name);
-            for p in crate::lab::fields::artifact_problems(name, entry) {
+            for p in super::fields::artifact_problems(name, entry) {
                 let at = Diagnostic::new(p.message);
                 let at = match p.field {
                     Some(field) => at.at_value(&file, &join_key(&path, field)),

@@ -1,7 +1,12 @@
-//! Where provisioner files come from: the set embedded in the binary (`provisioners/` in the
-//! source tree), optionally overlaid by a user directory. A file in the override directory
-//! replaces the embedded file with the same relative path, so one mechanism overrides the
-//! templates, the manifest and the artifact catalog.
+//! The provisioners tree: the one way into `provisioners/` (templates, `manifest.yaml`,
+//! `artifacts.yaml`, build recipes and scripts). The set is embedded in the binary and
+//! optionally overlaid by a user directory: a file in the override directory replaces the
+//! embedded file with the same relative path, so one mechanism overrides the templates, the
+//! manifest, the recipes and the artifact catalog.
+//!
+//! This module knows nothing of what the files mean: rendering reads templates and the
+//! manifest through it, the artifact builder its recipes, and the lab model's catalog is
+//! parsed from its `artifacts.yaml`.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -11,12 +16,25 @@ use include_dir::{Dir, include_dir};
 
 use crate::lab::Catalog;
 
-use super::RenderError;
-
 static BUILTIN_PROVISIONERS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/provisioners");
 
 /// The catalog file inside the provisioners set.
 pub const CATALOG_FILE: &str = "artifacts.yaml";
+
+/// What went wrong reading the provisioners tree.
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("cannot read provisioner override `{}`: {source}; fix its permissions or remove it to use the built-in file", path.display())]
+    ReadOverride { path: PathBuf, source: std::io::Error },
+    #[error("provisioner file `{file}` is not UTF-8 text; save it as UTF-8")]
+    NotUtf8 { file: String },
+    #[error("provisioner file `{file}` not found (built-in set{}); add it or fix the name in manifest.yaml", match override_dir { Some(d) => format!(" and override directory {}", d.display()), None => String::new() })]
+    MissingFile { file: String, override_dir: Option<PathBuf> },
+    #[error("provisioner path `{file}` must be relative and stay inside the provisioners directory")]
+    BadPath { file: String },
+    #[error("artifact catalog `{file}` is invalid:\n{diagnostics}")]
+    Catalog { file: String, diagnostics: String },
+}
 
 /// The provisioner file set: embedded files plus an optional override directory.
 #[derive(Debug, Clone, Default)]
@@ -43,24 +61,24 @@ impl Provisioners {
 
     /// The text of `relative` (e.g. `zookeeper/zoo.cfg.j2`), from the override directory if it
     /// has the file, else from the built-in set. `Ok(None)` when neither has it.
-    pub fn read(&self, relative: &str) -> Result<Option<Cow<'static, str>>, RenderError> {
+    pub fn read(&self, relative: &str) -> Result<Option<Cow<'static, str>>, TreeError> {
         let clean = clean_relative(relative)?;
         if let Some(dir) = &self.override_dir {
             let path = dir.join(&clean);
             if path.is_file() {
                 tracing::debug!(path = %path.display(), "provisioner file from override directory");
-                return std::fs::read_to_string(&path).map(|text| Some(Cow::Owned(text))).map_err(|source| RenderError::ReadOverride { path, source });
+                return std::fs::read_to_string(&path).map(|text| Some(Cow::Owned(text))).map_err(|source| TreeError::ReadOverride { path, source });
             }
         }
         match BUILTIN_PROVISIONERS.get_file(&clean) {
             None => Ok(None),
-            Some(file) => file.contents_utf8().map(|text| Some(Cow::Borrowed(text))).ok_or_else(|| RenderError::NotUtf8 { file: relative.to_string() }),
+            Some(file) => file.contents_utf8().map(|text| Some(Cow::Borrowed(text))).ok_or_else(|| TreeError::NotUtf8 { file: relative.to_string() }),
         }
     }
 
     /// Like [`read`](Self::read), but a missing file is an error.
-    pub fn require(&self, relative: &str) -> Result<Cow<'static, str>, RenderError> {
-        self.read(relative)?.ok_or_else(|| RenderError::MissingFile { file: relative.to_string(), override_dir: self.override_dir.clone() })
+    pub fn require(&self, relative: &str) -> Result<Cow<'static, str>, TreeError> {
+        self.read(relative)?.ok_or_else(|| TreeError::MissingFile { file: relative.to_string(), override_dir: self.override_dir.clone() })
     }
 
     /// Where `relative` comes from, for messages: the override path or `builtin:relative`.
@@ -85,15 +103,15 @@ impl Provisioners {
     }
 
     /// The artifact catalog (`artifacts.yaml`) of this set.
-    pub fn catalog(&self) -> Result<Catalog, RenderError> {
+    pub fn catalog(&self) -> Result<Catalog, TreeError> {
         let text = self.require(CATALOG_FILE)?;
         Catalog::parse(&self.origin(CATALOG_FILE), &text)
-            .map_err(|diagnostics| RenderError::Catalog { file: self.origin(CATALOG_FILE), diagnostics: diagnostics.to_string() })
+            .map_err(|diagnostics| TreeError::Catalog { file: self.origin(CATALOG_FILE), diagnostics: diagnostics.to_string() })
     }
 }
 
 /// A relative path that cannot leave the provisioners directory.
-fn clean_relative(relative: &str) -> Result<String, RenderError> {
+fn clean_relative(relative: &str) -> Result<String, TreeError> {
     let path = Path::new(relative);
     let mut parts = Vec::new();
     for component in path.components() {
@@ -101,12 +119,12 @@ fn clean_relative(relative: &str) -> Result<String, RenderError> {
             Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
             Component::CurDir => {}
             _ => {
-                return Err(RenderError::BadPath { file: relative.to_string() });
+                return Err(TreeError::BadPath { file: relative.to_string() });
             }
         }
     }
     if parts.is_empty() {
-        return Err(RenderError::BadPath { file: relative.to_string() });
+        return Err(TreeError::BadPath { file: relative.to_string() });
     }
     Ok(parts.join("/"))
 }

@@ -9,7 +9,7 @@
 #   scripts/host-setup.sh               what mlab needs to run labs
 #   scripts/host-setup.sh --test-tools  plus what the test suite uses (a local sshd to test
 #                                       against, tmux, nginx, haproxy, shellcheck, systemd-analyze and graphviz to check
-#                                       rendered files, python3-yaml to read cloud-init seeds as the guest does, maven for the Kafka test, chromium for the portal test)
+#                                       rendered files, python3-yaml to read cloud-init seeds as the guest does, chromium for the portal test)
 set -euo pipefail
 
 [[ $(id -u) -eq 0 ]] || { echo "host-setup: run as root (it installs Debian packages)" >&2; exit 1; }
@@ -18,12 +18,13 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
     libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
     dnsmasq-base debootstrap e2fsprogs genisoimage openssh-client iproute2 python3
+    # `mlab artifact build kafka` resolves Kafka's jars with Maven
+    maven
 )
 qemu_packages=(qemu-system-x86 qemu-utils)
 if [[ "${1:-}" == "--test-tools" ]]; then
-    # maven and a JDK: the Kafka VM test builds a broker's libs/ from Maven Central; chromium:
-    # the portal test renders the lab's page in a headless browser.
-    packages+=(python3-yaml openssh-server tmux nginx-light haproxy shellcheck systemd graphviz maven openjdk-17-jdk-headless chromium)
+    # chromium: the portal test renders the lab's page in a headless browser.
+    packages+=(python3-yaml openssh-server tmux nginx-light haproxy shellcheck systemd graphviz openjdk-17-jdk-headless chromium)
 fi
 
 installed_version() { dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "ii" {print $2}'; }

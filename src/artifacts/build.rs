@@ -27,7 +27,7 @@ use crate::provisioners::Provisioners;
 
 /// A recipe, as `recipe.yaml` says it.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Recipe {
     /// Catalog artifact -> the file name it gets under `$IN`.
     pub inputs: BTreeMap<String, String>,
@@ -35,7 +35,21 @@ pub struct Recipe {
     /// copied in beside its own and count in its build key.
     #[serde(default)]
     pub uses: Vec<String>,
+    /// Where the steps run: `build-root` (the default: the isolated Debian chroot, no network)
+    /// or `host`, for recipes whose only work is resolving pinned packages from a registry
+    /// through its own client (`mvn`), from the host's network; every file they take is then
+    /// checked against the checksums the recipe carries.
+    #[serde(default)]
+    pub runs_in: RunsIn,
     steps: Vec<StepEntry>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunsIn {
+    #[default]
+    BuildRoot,
+    Host,
 }
 
 /// One step as written: exactly one of its fields.
@@ -102,9 +116,10 @@ pub fn build_key(provisioners: &Provisioners, artifact: &Artifact, all: &BTreeMa
     };
     feed("mlab-build", b"1");
     feed("version", artifact.version.as_deref().unwrap_or_default().as_bytes());
-    let used = load_recipe(provisioners, recipe)?.uses;
-    let prefixes: Vec<String> = std::iter::once(recipe).chain(&used).map(|r| format!("{}/", recipe_dir(r))).collect();
-    for file in provisioners.files().iter().filter(|f| prefixes.iter().any(|p| f.starts_with(p)) || f.as_str() == BUILDROOT_FILE) {
+    let loaded = load_recipe(provisioners, recipe)?;
+    let in_root = loaded.runs_in == RunsIn::BuildRoot;
+    let prefixes: Vec<String> = std::iter::once(recipe).chain(&loaded.uses).map(|r| format!("{}/", recipe_dir(r))).collect();
+    for file in provisioners.files().iter().filter(|f| prefixes.iter().any(|p| f.starts_with(p)) || (in_root && f.as_str() == BUILDROOT_FILE)) {
         let text = provisioners.read(file).map_err(|e| ArtifactError::Recipe { recipe: recipe.clone(), why: e.to_string() })?.unwrap_or_default();
         feed(file, text.as_bytes());
     }
@@ -138,12 +153,18 @@ pub fn build(
     }
     let recipe = load_recipe(provisioners, recipe_name)?;
     let began = Instant::now();
-    let root = BuildRoot::ensure(cache, provisioners, progress)?;
-    let _busy = root.lock()?;
-    let area = root.work_area();
+    let place = match recipe.runs_in {
+        RunsIn::BuildRoot => Place::Root(BuildRoot::ensure(cache, provisioners, progress)?),
+        RunsIn::Host => Place::Host { area: cache.dir.join("work").join(&artifact.name), maven_repo: cache.dir.join("maven") },
+    };
+    let _busy = match &place {
+        Place::Root(root) => Some(root.lock()?),
+        Place::Host { .. } => None,
+    };
+    let area = place.area();
     // Whatever an earlier, interrupted build left.
     remove_dir(&area)?;
-    let result = run_recipe(cache, provisioners, artifact, recipe_name, &recipe, inputs, &root, &key, progress);
+    let result = run_recipe(cache, provisioners, artifact, recipe_name, &recipe, inputs, &place, &key, progress);
     let cleanup = remove_dir(&area);
     let made = result?;
     cleanup?;
@@ -162,11 +183,11 @@ fn run_recipe(
     recipe_name: &str,
     recipe: &Recipe,
     inputs: &BTreeMap<String, CachedFile>,
-    root: &BuildRoot,
+    place: &Place,
     key: &str,
     progress: Progress,
 ) -> Result<CachedFile, ArtifactError> {
-    let area = root.work_area();
+    let area = place.area();
     let (dir_in, dir_stage, dir_out, dir_recipe) = (area.join("in"), area.join("stage"), area.join("out"), area.join("recipe"));
     for dir in [&dir_in, &dir_stage, &dir_out, &dir_recipe] {
         std::fs::create_dir_all(dir).map_err(|e| ArtifactError::io("create", dir, e))?;
@@ -199,20 +220,12 @@ fn run_recipe(
         match step {
             RecipeStep::Run(script) => {
                 let _ = writeln!(log, "== step {}: {script}", n + 1);
-                let env = [
-                    ("IN", "/mlab/in".to_string()),
-                    ("STAGE", "/mlab/stage".to_string()),
-                    ("OUT", "/mlab/out".to_string()),
-                    ("WORK", format!("/mlab/work/{}", n + 1)),
-                    ("VERSION", artifact.version.clone().unwrap_or_default()),
-                    ("JOBS", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).to_string()),
-                ];
-                let mut child = root
-                    .command(&format!("/mlab/recipe/{script}"), &env)
+                let mut child = place
+                    .command(script, n + 1, artifact.version.as_deref().unwrap_or_default())
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped())
                     .spawn()
-                    .map_err(|e| ArtifactError::io("start the build in", &root.dir, e))?;
+                    .map_err(|e| ArtifactError::io("start the build in", &area, e))?;
                 // Both streams go to the log; lines the scripts mark (`NAME: ...`) become the
                 // spinner's message, and plain lines off a terminal.
                 let stderr = child.stderr.take();
@@ -235,7 +248,7 @@ fn run_recipe(
                     }
                 }
                 let _ = err_thread.join();
-                let status = child.wait().map_err(|e| ArtifactError::io("wait for the build in", &root.dir, e))?;
+                let status = child.wait().map_err(|e| ArtifactError::io("wait for the build in", &area, e))?;
                 if !status.success() {
                     spinner.finish_and_clear();
                     return Err(ArtifactError::BuildFailed {
@@ -279,6 +292,56 @@ fn run_recipe(
     };
     let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     cache.store_file(file, &file_name, None)
+}
+
+/// Where a recipe's steps run.
+enum Place {
+    Root(BuildRoot),
+    /// On the host, in a work area of the cache; Maven's local repository is kept in the cache
+    /// too, so a rebuild downloads nothing.
+    Host {
+        area: PathBuf,
+        maven_repo: PathBuf,
+    },
+}
+
+impl Place {
+    /// The work area: `in/`, `stage/`, `out/`, `recipe/` and `work/N/`.
+    fn area(&self) -> PathBuf {
+        match self {
+            Place::Root(root) => root.work_area(),
+            Place::Host { area, .. } => area.clone(),
+        }
+    }
+
+    /// `bash SCRIPT` for step `n`, with the recipe's environment: IN, STAGE, OUT, WORK,
+    /// VERSION, JOBS (and MAVEN_REPO on the host).
+    fn command(&self, script: &str, n: usize, version: &str) -> std::process::Command {
+        let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).to_string();
+        let (base, extra) = match self {
+            Place::Root(_) => (PathBuf::from("/mlab"), Vec::new()),
+            Place::Host { area, maven_repo } => (area.clone(), vec![("MAVEN_REPO", maven_repo.display().to_string())]),
+        };
+        let dir = |name: &str| base.join(name).display().to_string();
+        let mut env = vec![
+            ("IN", dir("in")),
+            ("STAGE", dir("stage")),
+            ("OUT", dir("out")),
+            ("WORK", base.join("work").join(n.to_string()).display().to_string()),
+            ("VERSION", version.to_string()),
+            ("JOBS", jobs),
+        ];
+        env.extend(extra);
+        let script = base.join("recipe").join(script).display().to_string();
+        match self {
+            Place::Root(root) => root.command(&script, &env),
+            Place::Host { .. } => {
+                let mut command = std::process::Command::new("bash");
+                command.arg(script).envs(env).stdin(Stdio::null());
+                command
+            }
+        }
+    }
 }
 
 fn remove_dir(dir: &Path) -> Result<(), ArtifactError> {

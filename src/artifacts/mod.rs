@@ -144,10 +144,10 @@ pub fn prepare_for_lab(cache: &ArtifactCache, provisioners: &Provisioners, lab_a
                 }
             }
         }
-        // A build starts here once its build root is made (that is the slow, root-only part):
-        // inputs are here or can be fetched.
-        let buildable = matches!(artifact.obtain, Obtain::Build { .. })
-            && buildroot::BuildRoot::exists(cache, provisioners)
+        // A build starts here once its build root is made (that is the slow, root-only part;
+        // a recipe that runs on the host needs none): inputs are here or can be fetched.
+        let needs_root = |recipe: &str| build::load_recipe(provisioners, recipe).map(|r| r.runs_in == build::RunsIn::BuildRoot).unwrap_or(true);
+        let buildable = matches!(&artifact.obtain, Obtain::Build { recipe } if !needs_root(recipe) || buildroot::BuildRoot::exists(cache, provisioners))
             && artifact.inputs.iter().all(|i| matches!(available.get(i), Some(Availability::Ready(_))) || lab_artifacts.get(i).is_some_and(fetchable));
         if buildable {
             progress.note(format!("{name}: building it now (its inputs are here or pinned)"));

@@ -97,13 +97,24 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
 
 #[test]
 #[ignore = "resolves Kafka's runtime from Maven Central with mvn (seconds once, then cached); scripts/test-all runs it"]
-fn kafka_libs_are_made_from_maven_and_cached() {
-    let tarball = crate::vm_support::kafka_from_maven(true);
+fn kafka_is_built_from_maven_central_and_cached() {
+    let state = vm_state_dir("mlab-artifacts-");
+    let mut mlab = Mlab::new(state.path());
+    mlab.artifacts = Some(test_artifacts());
+    let (ok, out, err) = mlab.run(&["artifact", "build", "kafka"]);
+    assert!(ok, "{err}");
+    let list: Value = mlab.json(&["artifact", "list", "--json"]);
+    let row = list.as_array().unwrap().iter().find(|r| r["name"] == "kafka").cloned().unwrap();
+    assert_eq!(row["cached"], true, "{list}");
+    let tarball = test_artifacts().join(row["sha256"].as_str().unwrap()).join(row["file"].as_str().unwrap());
+    assert!(out.contains(&tarball.display().to_string()), "{out}");
     let listing = std::process::Command::new("tar").arg("-tzf").arg(&tarball).output().expect("tar");
     let names = String::from_utf8_lossy(&listing.stdout).into_owned();
     for jar in ["kafka_2.13-3.9.1.jar", "kafka-clients-3.9.1.jar", "kafka-tools-3.9.1.jar", "kafka-raft-3.9.1.jar", "scala-library-"] {
         assert!(names.contains(&format!("kafka_2.13-3.9.1/libs/{jar}")), "{jar} missing from {}:\n{names}", tarball.display());
     }
-    // The same jars make the same file, so the pinned checksum of a cached one holds.
-    assert_eq!(crate::vm_support::kafka_from_maven(false), tarball);
+    // Asked again, the same build is taken from the cache.
+    let (ok, again, err) = mlab.run(&["artifact", "build", "kafka"]);
+    assert!(ok, "{err}");
+    assert_eq!(again, out);
 }

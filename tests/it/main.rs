@@ -35,4 +35,5 @@ mod vm_boot;
 mod vm_lifecycle;
 mod vm_mesos;
 mod vm_provision;
+mod vm_readme;
 mod vm_remote;

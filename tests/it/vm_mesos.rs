@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::browser_support;
-use crate::vm_support::{self, Mlab, kafka_from_maven, libvirt_objects, provisioners_with_artifact, test_artifacts, test_box, test_lab, vm_state_dir};
+use crate::vm_support::{self, Mlab, libvirt_objects, test_artifacts, test_box, test_lab, vm_state_dir};
 
 const LAB: &str = "e2e-mesos";
 const MASTER_IP: &str = "192.168.129.11";
@@ -47,7 +47,6 @@ fn mesos_and_its_frameworks_run_for_real() {
     let state = vm_state_dir("mlab-e2e-mesos-");
     let mut mlab = Mlab::new(state.path());
     mlab.artifacts = Some(test_artifacts());
-    mlab.provisioners = Some(provisioners_with_artifact(&state.path().join("provisioners"), "kafka", &kafka_from_maven(false)));
     let _cleanup = vm_support::DestroyOnDrop { mlab: &mlab, lab: LAB };
     let lab = test_lab(LAB);
 

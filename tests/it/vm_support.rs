@@ -148,65 +148,6 @@ impl Drop for DestroyOnDrop<'_> {
     }
 }
 
-/// The Kafka 3.9.1 broker runtime as the Apache tgz lays it out (`kafka_2.13-3.9.1/libs/*.jar`),
-/// made from Maven Central by Maven (`tests/vm/kafka/pom.xml`) and cached in
-/// `$MLAB_TEST_CACHE/kafka/<sha256 of the pom>/`. `build`: make it if missing (needs Maven
-/// Central, so outside mlab's namespace); else a missing one panics with the command to run.
-pub fn kafka_from_maven(build: bool) -> PathBuf {
-    let pom = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vm/kafka/pom.xml");
-    let key = mlab::boxes::sha256_file(&pom).expect("hash the pom");
-    let dir = test_cache().join("kafka").join(&key[..16]);
-    let tarball = dir.join("kafka_2.13-3.9.1.tgz");
-    if tarball.is_file() {
-        return tarball;
-    }
-    assert!(build, "no Kafka libs at {}; run `cargo test --test it artifacts_build -- --ignored` outside the namespace first", tarball.display());
-    let work = tempfile::tempdir_in(test_cache()).expect("work dir");
-    let libs = work.path().join("kafka_2.13-3.9.1/libs");
-    let status = std::process::Command::new("mvn")
-        .args(["-B", "-q", "-f"])
-        .arg(&pom)
-        .args(["dependency:copy-dependencies", "-DincludeScope=runtime"])
-        .arg(format!("-DoutputDirectory={}", libs.display()))
-        .status()
-        .expect("run mvn (scripts/host-setup.sh --test-tools installs it)");
-    assert!(status.success(), "mvn could not resolve Kafka's runtime from Maven Central");
-    std::fs::create_dir_all(&dir).expect("cache dir");
-    let partial = dir.join(".partial.tgz");
-    // Sorted, dated and owned alike, so the same jars make the same file.
-    let tar = std::process::Command::new("tar")
-        .args(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-czf"])
-        .arg(&partial)
-        .arg("-C")
-        .arg(work.path())
-        .arg("kafka_2.13-3.9.1")
-        .env("GZIP", "-n")
-        .status()
-        .expect("run tar");
-    assert!(tar.success(), "tar failed");
-    std::fs::rename(&partial, &tarball).expect("move the tarball into place");
-    tarball
-}
-
-/// A provisioners override whose catalog takes `artifact` from `file` (pinned to its sha256)
-/// instead of its own source: how the tests stage what they build themselves.
-pub fn provisioners_with_artifact(dir: &std::path::Path, artifact: &str, file: &std::path::Path) -> PathBuf {
-    let sum = mlab::boxes::sha256_file(file).expect("hash the artifact");
-    let builtin = mlab::provisioners::Provisioners::builtin();
-    let text = builtin.read("artifacts.yaml").expect("the built-in catalog").expect("artifacts.yaml");
-    let mut catalog: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("catalog YAML");
-    let entry = &mut catalog["artifacts"][artifact];
-    assert!(entry.is_mapping(), "no artifact {artifact} in the catalog");
-    entry["source"] = serde_yaml_ng::Value::String(file.display().to_string());
-    entry["sha256"] = serde_yaml_ng::Value::String(sum);
-    if let Some(map) = entry.as_mapping_mut() {
-        map.remove("sha512");
-    }
-    std::fs::create_dir_all(dir).expect("provisioners dir");
-    std::fs::write(dir.join("artifacts.yaml"), serde_yaml_ng::to_string(&catalog).expect("YAML")).expect("write the catalog");
-    dir.to_path_buf()
-}
-
 /// A long-running `mlab open`/`mlab forward`: the child and the first line it printed (the URL or
 /// the address it listens on). Interrupted with SIGINT, as Ctrl-C would, on `stop`.
 pub struct Listening {

@@ -40,11 +40,11 @@ fn hostile(name: &str) -> ResolvedLab {
         spark.framework_name = HOSTILE_TEXT.into();
     }
     for artifact in lab.artifacts.values_mut() {
-        if let Some(file) = &artifact.file_name {
-            artifact.file_name = Some(hostile_file_name(file));
-            // As `up` knows it once the file is fetched (a SHA-512 pin is then known by SHA-256).
-            artifact.sha256.get_or_insert_with(|| "0".repeat(64));
-        }
+        // As `up` knows it once the file is fetched or built (a SHA-512 pin is then known by
+        // SHA-256, and a build's file by the cache).
+        let file = artifact.file_name.clone().unwrap_or_else(|| format!("{}.tgz", artifact.name));
+        artifact.file_name = Some(hostile_file_name(&file));
+        artifact.sha256.get_or_insert_with(|| "0".repeat(64));
     }
     lab
 }

@@ -79,6 +79,12 @@ pub fn up(report: &UpReport) {
     if let Some(r) = &report.readiness {
         readiness(r);
     }
+    if !report.missing_artifacts.is_empty() {
+        println!("not staged (the roles that need them wait; the rest of the lab runs):");
+        for problem in &report.missing_artifacts {
+            println!("  {problem}");
+        }
+    }
     // The portal is forwarded on demand: nothing listens on the host after `up` returns.
     if report.has_portal {
         println!("next: `mlab open` (the lab portal in a browser on this host), `mlab ssh NODE`, `mlab status`");

@@ -75,6 +75,9 @@ pub struct Record {
     /// that ran then run again.
     pub removed_nodes: Vec<String>,
     pub resumed_s: f64,
+    /// up: artifacts the lab stages that could not be had before the nodes booted, each with
+    /// why and the command that gets it (the roles that need them wait; the rest comes up).
+    pub missing_artifacts: Vec<String>,
 }
 
 /// The shared context of one command's actions.

@@ -31,6 +31,9 @@ pub struct UpReport {
     pub readiness: Option<ReadinessReport>,
     /// The lab has an admin router, so `mlab open` shows its portal.
     pub has_portal: bool,
+    /// Artifacts that could not be had before the nodes booted: why, and the command that gets
+    /// each. The roles that need them wait.
+    pub missing_artifacts: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,5 +86,6 @@ pub(crate) fn up_report(ctx: &LabContext) -> UpReport {
         provision: record.provision.clone(),
         readiness: record.readiness.clone(),
         has_portal: super::endpoints::endpoint(&ctx.lab, None).is_ok(),
+        missing_artifacts: record.missing_artifacts.clone(),
     }
 }

@@ -85,6 +85,8 @@ pub const LAB_PACKAGES: &[&str] = &[
     "zookeeperd",
     "docker.io",
     "nginx",
+    // marathon-lb's load balancer (ha-cluster's lb1)
+    "haproxy",
     "libsvn1",
     "libapr1",
     "libcurl4",
@@ -98,8 +100,8 @@ pub const LAB_PACKAGES: &[&str] = &[
 
 /// Units the lab packages enable at install that a node runs only when its roles need them:
 /// each role's provisioning step enables and starts its own. Left enabled, every node would
-/// start ZooKeeper, Docker and nginx at boot, a minute of CPU under emulation for nothing.
-const OFF_AT_BOOT: &[&str] = &["zookeeper.service", "docker.service", "docker.socket", "containerd.service", "nginx.service"];
+/// start ZooKeeper, Docker, nginx and haproxy at boot, a minute of CPU under emulation for nothing.
+const OFF_AT_BOOT: &[&str] = &["zookeeper.service", "docker.service", "docker.socket", "containerd.service", "nginx.service", "haproxy.service"];
 
 /// cloud-init's stages after `init`, which mlab's seeds do not use (users, keys, host name,
 /// network, disk growth and `bootcmd` all run in the init stages, before sshd starts). Under

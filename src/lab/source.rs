@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::diagnostic::Diagnostic;
 pub use super::diagnostic::Pos;
@@ -45,6 +45,20 @@ impl Diagnostic {
     }
 }
 
+/// The first character YAML text cannot hold (C0 controls but tab, newline and carriage return;
+/// DEL; C1 controls), as its 1-based line and column.
+fn control_character(text: &str) -> Option<(usize, usize, char)> {
+    for (n, line) in text.split('\n').enumerate() {
+        for (col, c) in line.chars().enumerate() {
+            let allowed = matches!(c, '\t' | '\r') || !(c.is_control());
+            if !allowed {
+                return Some((n + 1, col + 1, c));
+            }
+        }
+    }
+    None
+}
+
 /// Where a field sits: its key (for mapping entries) and its value.
 #[derive(Debug, Clone, Copy)]
 struct Span {
@@ -66,6 +80,20 @@ pub struct SourceFile {
 impl SourceFile {
     /// Parse `text` for positions. A YAML syntax error becomes a diagnostic at its position.
     pub fn parse(display: String, path: Option<PathBuf>, text: String) -> Result<SourceFile, Diagnostic> {
+        // A UTF-8 byte-order mark (what Windows Notepad writes) is no content.
+        let text = match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        };
+        if let Some((line, col, c)) = control_character(&text) {
+            let file = SourceFile { display, path, text, spans: HashMap::new() };
+            return Err(Diagnostic::new(format!(
+                "the file holds a control character (U+{:04X}) at line {line}, column {col}, which YAML text cannot hold",
+                c as u32
+            ))
+            .at(&file, Pos { line, col })
+            .help("remove it: a lab file is plain text (an editor's \"show invisible characters\" finds it)"));
+        }
         let mut builder = SpanBuilder::default();
         let mut parser = Parser::new_from_str(&text);
         let mut file = SourceFile { display, path, text: String::new(), spans: HashMap::new() };
@@ -78,6 +106,12 @@ impl SourceFile {
                 .help("fix the YAML syntax at this place (indentation, a missing `:` or an unclosed quote or bracket)"));
         }
         file.text = text;
+        if let Some((what, pos)) = builder.refused.take() {
+            return Err(Diagnostic::new(format!("{what} is YAML that mlab does not read")).at(&file, pos).help(match what.starts_with("the merge key") {
+                true => "write the fields out in this entry (or use `extends:` to build on another lab)",
+                false => "remove the tag: lab files use plain values (`extends: single-node`, not `!include`)",
+            }));
+        }
         if let Some(pos) = builder.second_document {
             return Err(Diagnostic::new("the file holds more than one YAML document")
                 .at(&file, pos)
@@ -147,6 +181,8 @@ struct SpanBuilder {
     documents: usize,
     /// Where a second YAML document starts.
     second_document: Option<Pos>,
+    /// The first YAML feature mlab refuses rather than drop in silence (a tag, a merge key).
+    refused: Option<(String, Pos)>,
 }
 
 impl SpanBuilder {
@@ -178,6 +214,17 @@ impl SpanBuilder {
 impl MarkedEventReceiver for SpanBuilder {
     fn on_event(&mut self, event: Event, mark: Marker) {
         let pos = Pos { line: mark.line(), col: mark.col() + 1 };
+        if self.refused.is_none() {
+            let tag = match &event {
+                Event::Scalar(_, _, _, tag) | Event::MappingStart(_, tag) | Event::SequenceStart(_, tag) => tag.as_ref(),
+                _ => None,
+            };
+            if let Some(tag) = tag {
+                self.refused = Some((format!("the tag `{}{}`", tag.handle, tag.suffix), pos));
+            } else if matches!(&event, Event::Scalar(text, TScalarStyle::Plain, ..) if text == "<<") && self.next_value_path().is_none() {
+                self.refused = Some(("the merge key `<<`".to_string(), pos));
+            }
+        }
         match event {
             Event::Scalar(text, ..) => match self.next_value_path() {
                 None => {
@@ -235,6 +282,39 @@ impl MarkedEventReceiver for SpanBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refused(text: &str) -> Diagnostic {
+        SourceFile::parse("lab.yaml".into(), None, text.into()).expect_err("refused")
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_content() {
+        let file = SourceFile::parse("lab.yaml".into(), None, "\u{feff}name: a\nnodes: []\n".into()).expect("a BOM is accepted");
+        assert_eq!(file.value_pos("name"), Some(Pos { line: 1, col: 7 }));
+        assert!(file.text.starts_with("name:"));
+    }
+
+    #[test]
+    fn a_control_character_is_reported_where_it_is() {
+        let d = refused("name: a\nnodes:\n  - name: b\n    roles: [x\0]\n");
+        assert_eq!(d.pos, Some(Pos { line: 4, col: 14 }), "{d}");
+        assert!(d.message.contains("U+0000"), "{d}");
+        let d = refused("name: a\u{1b}[31m\n");
+        assert_eq!(d.pos, Some(Pos { line: 1, col: 8 }), "{d}");
+    }
+
+    #[test]
+    fn tags_and_merge_keys_are_refused_not_dropped() {
+        let d = refused("name: a\nextends: !include single-node\n");
+        assert_eq!(d.pos.map(|p| p.line), Some(2), "{d}");
+        assert!(d.message.contains("`!include`"), "{d}");
+        let d = refused("base: &b {cpus: 2}\nnodes:\n  - name: a\n    <<: *b\n");
+        assert_eq!(d.pos.map(|p| p.line), Some(4), "{d}");
+        assert!(d.message.contains("merge key"), "{d}");
+        // A quoted `<<` is a plain key (then refused as an unknown field elsewhere), and plain
+        // values that merely look like tags are not tags.
+        assert!(SourceFile::parse("lab.yaml".into(), None, "\"<<\": 1\nname: '!x'\n".into()).is_ok());
+    }
 
     #[test]
     fn maps_nested_fields_to_lines() {

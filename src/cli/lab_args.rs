@@ -10,7 +10,7 @@ use super::{Context, Failure};
 #[derive(Debug, Clone, clap::Args)]
 pub struct LabArgs {
     /// The lab to act on (default: the only lab on this host)
-    #[arg(long, env = "MLAB_LAB", value_name = "NAME", add = clap_complete::engine::ArgValueCandidates::new(super::complete::instance_names))]
+    #[arg(long, env = "MLAB_LAB", value_name = "NAME", value_parser = super::names::lab, add = clap_complete::engine::ArgValueCandidates::new(super::complete::instance_names))]
     pub lab: Option<String>,
     #[command(flatten)]
     pub provider: ProviderArgs,

@@ -10,6 +10,7 @@ pub mod commands;
 mod complete;
 pub mod forwarding;
 pub mod lab_args;
+mod names;
 mod netns;
 mod output;
 pub mod reports;

@@ -473,3 +473,44 @@ fn every_bench_and_vm_test_lab_validates() {
     }
     assert!(checked >= 8, "only {checked} lab files found");
 }
+
+/// Every command that takes a name refuses an invalid one as bad usage (exit 2), before it
+/// reads or changes anything, and says what a name may be.
+#[test]
+fn every_invalid_name_is_bad_usage_in_every_command() {
+    let home = tempfile::tempdir().expect("home");
+    let file = home.path().join("disk.qcow2");
+    std::fs::write(&file, b"x").expect("file");
+    let file = file.display().to_string();
+    let cases: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (vec!["init", "../../evil"], None),
+        (vec!["up", "single-node", "--name", "../x"], None),
+        (vec!["destroy", "--yes"], Some("fake/../..")),
+        (vec!["status"], Some("Bad")),
+        (vec!["halt", "--lab", "a/b"], None),
+        (vec!["halt", "../node", "--lab", "lab"], None),
+        (vec!["ssh", "no/de", "--lab", "lab"], None),
+        (vec!["provision", "x;y", "--lab", "lab"], None),
+        (vec!["remove-agent", "../agent", "--yes", "--lab", "lab"], None),
+        (vec!["box", "add", "../evil", &file], None),
+        (vec!["box", "build", "Evil/Box"], None),
+        (vec!["box", "remove", "../evil", "--yes"], None),
+        (vec!["snapshot", "save", "../s", "--lab", "lab"], None),
+        (vec!["snapshot", "restore", "a b", "--yes", "--lab", "lab"], None),
+        (vec!["snapshot", "delete", "", "--yes", "--lab", "lab"], None),
+        (vec!["artifact", "fetch", "../x"], None),
+        (vec!["artifact", "build", "Mesos/"], None),
+    ];
+    for (args, lab_env) in cases {
+        let mut cmd = mlab();
+        cmd.env("MLAB_HOME", home.path()).env("MLAB_LABS_DIR", home.path().join("labs")).args(&args);
+        if let Some(lab) = lab_env {
+            cmd.env("MLAB_LAB", lab);
+        }
+        let out = cmd.output().expect("run mlab");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "mlab {args:?} (MLAB_LAB={lab_env:?}) exits 2 for an invalid name:\n{stderr}");
+        assert!(stderr.contains("cannot"), "mlab {args:?}: the error says what a name may be:\n{stderr}");
+    }
+    assert_eq!(std::fs::read_dir(home.path()).expect("home").count(), 1, "nothing was written into MLAB_HOME");
+}

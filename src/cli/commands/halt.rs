@@ -11,7 +11,7 @@ use crate::cli::{Context, Failure};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Only this node
-    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::node_names))]
+    #[arg(value_parser = crate::cli::names::node, add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::node_names))]
     pub node: Option<String>,
     #[command(flatten)]
     pub target: LabArgs,

@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use mlab::lab::validate::is_dns_label;
-
 use crate::cli::{Context, Failure};
 
 /// Write a new lab file (in your labs directory unless `--out` says where) with the schema
@@ -12,7 +10,7 @@ use crate::cli::{Context, Failure};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The new lab's name: lowercase letters, digits and `-`
-    #[arg(default_value = "my-lab")]
+    #[arg(default_value = "my-lab", value_parser = crate::cli::names::lab)]
     pub name: String,
     /// Build on this lab (a built-in name, one of yours, or a path) instead of starting alone
     #[arg(long, value_name = "LAB", add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::lab_names))]
@@ -23,11 +21,6 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
-    if !is_dns_label(&args.name) {
-        return Err(
-            anyhow::anyhow!("`{}` cannot name a lab: use lowercase letters, digits and `-`, starting with a letter, at most 40 characters", args.name).into()
-        );
-    }
     let Some(labs_dir) = ctx.library.user_dir.clone() else {
         return Err(anyhow::anyhow!("no labs directory: set MLAB_LABS_DIR or XDG_CONFIG_HOME").into());
     };

@@ -12,7 +12,7 @@ use crate::cli::{Context, Failure, confirm, print_json};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The agent
-    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::node_names))]
+    #[arg(value_parser = crate::cli::names::node, add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::node_names))]
     pub node: String,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]

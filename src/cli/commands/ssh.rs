@@ -15,7 +15,7 @@ use crate::cli::{Context, Failure};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The node (on a terminal, omit it to pick one)
-    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::node_names))]
+    #[arg(value_parser = crate::cli::names::node, add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::node_names))]
     pub node: Option<String>,
     /// The command and its arguments, after `--`; each word reaches the node as one argument
     #[arg(last = true, value_name = "CMD", conflicts_with = "shell_command")]

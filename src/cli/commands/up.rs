@@ -17,7 +17,7 @@ pub struct Args {
     #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::cli::complete::lab_names))]
     pub lab: String,
     /// Name of this lab instance on the host (default: the lab's name)
-    #[arg(long)]
+    #[arg(long, value_parser = crate::cli::names::lab)]
     pub name: Option<String>,
     /// Seconds each node may take to answer SSH
     #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]

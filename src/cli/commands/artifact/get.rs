@@ -13,6 +13,7 @@ use crate::cli::{Context, Failure};
 #[derive(Debug, clap::Args)]
 pub struct FetchArgs {
     /// Artifacts to fetch (with --lab: what that lab needs, build inputs included)
+    #[arg(value_parser = crate::cli::names::plain)]
     names: Vec<String>,
     #[arg(long, conflicts_with = "names")]
     lab: Option<String>,
@@ -21,7 +22,7 @@ pub struct FetchArgs {
 /// Build artifacts that only a build makes (mesos, mesos-dns) in a Debian 12 build root; needs root
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    #[arg(required = true)]
+    #[arg(required = true, value_parser = crate::cli::names::plain)]
     names: Vec<String>,
 }
 

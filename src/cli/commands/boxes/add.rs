@@ -7,6 +7,7 @@ use crate::cli::Failure;
 /// Add a box from a qcow2 cloud image: an http(s) URL or a local file (verified, cached once)
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[arg(value_parser = crate::cli::names::plain)]
     name: String,
     source: String,
     /// Expected SHA-256 of the image (required for a URL); on a mismatch nothing is kept

@@ -7,7 +7,7 @@ use crate::cli::Failure;
 /// Build a Debian 12 box from Debian packages alone (debootstrap; needs root)
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    #[arg(default_value = "debian-12")]
+    #[arg(default_value = "debian-12", value_parser = crate::cli::names::plain)]
     name: String,
     /// Debian mirror to build from
     #[arg(long)]

@@ -7,6 +7,7 @@ use crate::cli::{Failure, confirm};
 /// Remove a box (labs already created from it keep working only while their disks exist)
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[arg(value_parser = crate::cli::names::plain)]
     name: String,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]

@@ -10,6 +10,7 @@ use crate::cli::{Context, Failure, confirm};
 /// Forget a snapshot (asks first; --yes when not on a terminal)
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[arg(value_parser = crate::cli::names::snapshot)]
     name: String,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]

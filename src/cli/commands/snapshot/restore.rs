@@ -11,6 +11,7 @@ use crate::cli::{Context, Failure, confirm, print_report, reports};
 /// Put the lab back as NAME had it, then check what is ready (asks first; --yes when not on a terminal)
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[arg(value_parser = crate::cli::names::snapshot)]
     name: String,
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]

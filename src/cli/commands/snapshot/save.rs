@@ -10,6 +10,7 @@ use crate::cli::{Context, Failure, print_report, reports};
 /// Save every node of the lab as NAME: disk and memory (the nodes pause while it is taken)
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[arg(value_parser = crate::cli::names::snapshot)]
     name: String,
     /// Print the report as JSON
     #[arg(long)]

@@ -52,7 +52,7 @@ pub struct Inputs<'a> {
 pub fn diagnose(inputs: &Inputs) -> Report {
     let needed_mib = inputs.lab.total_memory_mib(true);
     let started = inputs.lab.autostart_nodes().count() as u64;
-    let disks_gib: u64 = inputs.lab.autostart_nodes().map(|n| n.disk_gib).sum();
+    let disks_gib: u64 = inputs.lab.autostart_nodes().fold(0u64, |sum, n| sum.saturating_add(n.disk_gib));
     let mut checks = crate::provider::host_checks(inputs.provider, inputs.home);
     checks.extend([
         check_box_tools(),

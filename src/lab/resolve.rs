@@ -494,6 +494,6 @@ impl ResolvedLab {
     }
 
     pub fn total_memory_mib(&self, only_autostart: bool) -> u64 {
-        self.nodes.iter().filter(|n| n.autostart || !only_autostart).map(|n| n.memory_mib).sum()
+        self.nodes.iter().filter(|n| n.autostart || !only_autostart).fold(0u64, |sum, n| sum.saturating_add(n.memory_mib))
     }
 }

@@ -206,6 +206,19 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         }
     }
 
+    let disk_fields = lab
+        .defaults
+        .disk
+        .map(|d| ("defaults.disk".to_string(), d.0))
+        .into_iter()
+        .chain(lab.nodes.iter().enumerate().filter_map(|(i, e)| e.disk.map(|d| (join_key(&join_index("nodes", i), "disk"), d.0))));
+    for (at, gib) in disk_fields {
+        if gib == 0 || gib > MAX_DISK_GIB {
+            errors
+                .push(c.error_at(&at, format!("a disk of {gib} GiB is not one a lab VM can have (1 to {MAX_DISK_GIB} GiB)")).help("give a size such as `20G`"));
+        }
+    }
+
     // Memory against what the roles need.
     for (i, entry) in lab.nodes.iter().enumerate() {
         let path = join_index("nodes", i);
@@ -288,6 +301,8 @@ pub const MAX_NODES: u64 = 250;
 
 /// The most memory one lab VM may be given (MiB).
 pub const MAX_MEMORY_MIB: u64 = 256 * 1024;
+/// The largest disk a lab VM gets (thin: only what the guest writes takes room).
+pub const MAX_DISK_GIB: u64 = 2048;
 
 pub fn memory_needed(roles: &[Role]) -> u64 {
     BASE_SYSTEM_MIB + all_roles(roles).iter().map(|r| r.memory_mib()).sum::<u64>()
@@ -314,7 +329,29 @@ pub fn check_cidr(text: &str) -> Result<Ipv4Net, String> {
     if net.prefix_len() < 16 {
         return Err("a lab network should be no larger than a /16; use a /24 such as `192.168.58.0/24`".into());
     }
+    // A lab network is the host's to route: only the private ranges (RFC 1918) are nobody
+    // else's. Loopback, link-local, multicast, reserved and public ranges collide with the
+    // host or with the world.
+    if !net.network().is_private() {
+        return Err(format!(
+            "`{net}` is not a private network; use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as `192.168.58.0/24` ({})",
+            range_kind(net.network())
+        ));
+    }
     Ok(net)
+}
+
+/// What kind of range a non-private address is in, for the error.
+fn range_kind(ip: Ipv4Addr) -> &'static str {
+    match ip {
+        ip if ip.is_loopback() => "it is loopback",
+        ip if ip.is_link_local() => "it is link-local",
+        ip if ip.is_multicast() => "it is multicast",
+        ip if ip.is_broadcast() || ip.octets()[0] >= 240 => "it is reserved",
+        ip if ip.is_unspecified() || ip.octets()[0] == 0 => "it is the \"this network\" range",
+        ip if ip.is_documentation() => "it is reserved for documentation",
+        _ => "it is a public range, someone else's",
+    }
 }
 
 /// Why `ip` cannot be a node address in `net`, if it cannot.

@@ -230,3 +230,34 @@ fn validate_json_lists_every_error_for_editors() {
     let v: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
     assert_eq!((v["ok"].as_bool(), v["nodes"].as_u64()), (Some(true), Some(6)));
 }
+
+/// A lab network must be private unicast IPv4: loopback, link-local, multicast, reserved,
+/// documentation and public ranges collide with the host or the world.
+#[test]
+fn networks_that_are_not_private() {
+    for (cidr, kind) in [
+        ("127.0.0.0/24", "loopback"),
+        ("169.254.1.0/24", "link-local"),
+        ("224.1.0.0/24", "multicast"),
+        ("240.0.0.0/24", "reserved"),
+        ("0.0.1.0/24", "this network"),
+        ("198.51.100.0/24", "documentation"),
+        ("8.8.8.0/24", "public"),
+    ] {
+        let lab = format!("name: a\nnetwork:\n  cidr: {cidr}\nnodes:\n{MASTER}");
+        assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:3:9", "field `network.cidr`", "not a private network", kind, "192.168.0.0/16"]);
+    }
+    for cidr in ["10.20.0.0/24", "172.16.5.0/24", "192.168.200.0/24"] {
+        let (ok, stderr) = validate(&[("lab.yaml", &format!("name: a\nnetwork:\n  cidr: {cidr}\nnodes:\n{MASTER}"))]);
+        assert!(ok, "{cidr} is private:\n{stderr}");
+    }
+}
+
+/// Disk sizes have bounds like memory: none so large the doctor's sum would wrap.
+#[test]
+fn disks_without_bounds() {
+    let lab = format!("name: a\nnodes:\n{MASTER}    disk: 18446744073709551615\n");
+    assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:5:11", "field `nodes[0].disk`", "1 to 2048 GiB"]);
+    let lab = format!("name: a\ndefaults:\n  disk: 0\nnodes:\n{MASTER}");
+    assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:3:9", "field `defaults.disk`"]);
+}

@@ -72,6 +72,27 @@ impl Role {
         }
     }
 
+    /// The ports the role's services listen on at fixed numbers, with what listens (the Kafka
+    /// broker's port is a setting, added by validation).
+    pub fn ports(self) -> &'static [(u16, &'static str)] {
+        use ports::*;
+        match self {
+            Role::Zookeeper => {
+                &[(ZOOKEEPER_CLIENT, "ZooKeeper's clients"), (ZOOKEEPER_PEER, "ZooKeeper's peers"), (ZOOKEEPER_ELECTION, "ZooKeeper's election")]
+            }
+            Role::MesosMaster => &[(MESOS_MASTER, "the Mesos master")],
+            Role::MesosAgent => &[(MESOS_AGENT, "the Mesos agent")],
+            Role::Marathon => &[(MARATHON, "Marathon")],
+            Role::Chronos => &[(CHRONOS, "Chronos")],
+            Role::MesosDns => &[(MESOS_DNS, "Mesos-DNS"), (MESOS_DNS_HTTP, "Mesos-DNS's HTTP API")],
+            Role::AdminRouter => &[(ADMIN_ROUTER, "the admin router")],
+            Role::MarathonLb => &[(MARATHON_LB_STATS, "haproxy's stats"), (MARATHON, "haproxy's Marathon front"), (MESOS_MASTER, "haproxy's masters front")],
+            Role::Kafka => &[(KAFKA_SCHEDULER_API, "the Kafka scheduler's API")],
+            Role::SparkDispatcher => &[(SPARK_DISPATCHER, "the Spark dispatcher"), (SPARK_DISPATCHER_UI, "the Spark dispatcher's UI")],
+            Role::Docker | Role::KafkaBroker => &[],
+        }
+    }
+
     /// Memory (MiB) the role's processes need on top of the base system. A node needs the sum
     /// over its roles plus [`BASE_SYSTEM_MIB`]. JVM services get room for a modest heap.
     pub fn memory_mib(self) -> u64 {

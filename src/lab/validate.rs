@@ -67,6 +67,13 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
                 c.error_at("network.domain", format!("`{domain}` is not a DNS domain"))
                     .help("use dot-separated labels of lowercase letters, digits and `-`, e.g. `mini.test`"),
             );
+        } else if domain == MESOS_DNS_DOMAIN || domain.ends_with(&format!(".{MESOS_DNS_DOMAIN}")) {
+            // Mesos-DNS answers for `mesos` (leader.mesos, master.mesos, TASK.marathon.mesos):
+            // nodes there would be shadowed by its names, or shadow them.
+            errors.push(
+                c.error_at("network.domain", format!("`{domain}` is Mesos-DNS's own domain, where its names (`leader`, `master`, tasks) live"))
+                    .help("choose another domain, e.g. `mini.test`"),
+            );
         }
     }
 
@@ -84,6 +91,14 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         if let Some(count) = entry.count {
             if count == 0 || count > MAX_COUNT {
                 errors.push(c.error_at(&join_key(&path, "count"), format!("count must be between 1 and {MAX_COUNT}, not {count}")));
+            }
+            if let Some(super::model::Autostart::First(first)) = entry.autostart.filter(|_| count > 0) {
+                if first > count {
+                    errors.push(
+                        c.error_at(&join_key(&path, "autostart"), format!("`autostart: {first}` starts more nodes than the {count} this entry declares"))
+                            .help(format!("write a number from 0 to {count}, or `true` for all")),
+                    );
+                }
             }
             if entry.ip.is_some() {
                 errors.push(
@@ -270,8 +285,39 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
                 );
             }
         }
-        if kafka.brokers == Some(0) {
-            errors.push(c.error_at("settings.kafka.brokers", "brokers must be at least 1"));
+        if let Some(brokers) = kafka.brokers.filter(|b| *b == 0 || u64::from(*b) > MAX_NODES) {
+            errors.push(c.error_at("settings.kafka.brokers", format!("brokers must be between 1 and {MAX_NODES}, not {brokers}")));
+        }
+        if let Some(port) = kafka.broker_port.filter(|p| *p == 0 || *p == u16::MAX) {
+            errors.push(
+                c.error_at("settings.kafka.broker_port", format!("broker_port must be between 1 and 65534, not {port}"))
+                    .help("the controller listens on the next port; the default is 9092"),
+            );
+        }
+    }
+
+    // Every port the plan puts on a node is that node's alone.
+    for (i, entry) in lab.nodes.iter().enumerate() {
+        let mut taken: Vec<(u16, String)> = Vec::new();
+        for role in all_roles(&entry.roles) {
+            let mut ports: Vec<(u16, String)> = role.ports().iter().map(|(p, what)| (*p, format!("{what} ({role})"))).collect();
+            if role == Role::KafkaBroker {
+                let port = lab.settings.kafka.as_ref().and_then(|k| k.broker_port).unwrap_or(super::role::ports::KAFKA_BROKER);
+                ports.push((port, "the Kafka broker (kafka-broker)".into()));
+                ports.push((port.saturating_add(1), "the Kafka controller (kafka-broker)".into()));
+            }
+            for (port, what) in ports {
+                if let Some((_, first)) = taken.iter().find(|(p, _)| *p == port) {
+                    let set_port = what.contains("kafka-broker") && lab.settings.kafka.as_ref().is_some_and(|k| k.broker_port.is_some());
+                    let at = if set_port { "settings.kafka.broker_port".to_string() } else { join_key(&join_index("nodes", i), "roles") };
+                    errors.push(
+                        c.error_at(&at, format!("node `{}` would listen on port {port} twice: {first} and {what}", entry.name))
+                            .help("give one of them another node, or (for the Kafka broker) another `broker_port`"),
+                    );
+                } else {
+                    taken.push((port, what));
+                }
+            }
         }
     }
 
@@ -301,6 +347,8 @@ pub const MAX_NODES: u64 = 250;
 
 /// The most memory one lab VM may be given (MiB).
 pub const MAX_MEMORY_MIB: u64 = 256 * 1024;
+/// The domain Mesos-DNS serves; a lab's own domain must be another.
+pub const MESOS_DNS_DOMAIN: &str = "mesos";
 /// The largest disk a lab VM gets (thin: only what the guest writes takes room).
 pub const MAX_DISK_GIB: u64 = 2048;
 

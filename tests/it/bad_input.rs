@@ -261,3 +261,28 @@ fn disks_without_bounds() {
     let lab = format!("name: a\ndefaults:\n  disk: 0\nnodes:\n{MASTER}");
     assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:3:9", "field `defaults.disk`"]);
 }
+
+/// Ports and counts a lab sets are bounded, and no node listens on one port twice.
+#[test]
+fn ports_and_counts_that_cannot_work() {
+    let agent = "  - name: agent\n    count: 2\n    roles: [mesos-agent, kafka-broker]\n";
+    let lab = format!("name: a\nnodes:\n{MASTER}{agent}settings:\n  kafka:\n    broker_port: 0\n");
+    assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:10:18", "field `settings.kafka.broker_port`", "between 1 and 65534, not 0"]);
+    let lab = format!("name: a\nnodes:\n{MASTER}{agent}settings:\n  kafka:\n    broker_port: 5050\n");
+    assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:10:18", "would listen on port 5051 twice", "the Mesos agent (mesos-agent)", "the Kafka controller"]);
+    let lab = format!("name: a\nnodes:\n{MASTER}{agent}settings:\n  kafka:\n    brokers: 4294967295\n");
+    assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:10:14", "brokers must be between 1 and 250"]);
+    let lab = format!("name: a\nnodes:\n{MASTER}  - name: agent\n    count: 2\n    autostart: 3\n    roles: [mesos-agent]\n");
+    assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:7:16", "field `nodes[1].autostart`", "more nodes than the 2"]);
+    let lab = format!("name: a\nnodes:\n  - name: master1\n    roles: [zookeeper, mesos-master, marathon, marathon-lb]\n");
+    assert_error(&[("lab.yaml", &lab)], &["would listen on port 8080 twice", "Marathon (marathon)", "haproxy's Marathon front (marathon-lb)"]);
+}
+
+/// The lab's domain cannot be Mesos-DNS's own, where its names live.
+#[test]
+fn a_domain_that_mesos_dns_owns() {
+    for domain in ["mesos", "lab.mesos"] {
+        let lab = format!("name: a\nnetwork:\n  domain: {domain}\nnodes:\n  - name: leader\n    roles: [zookeeper, mesos-master, mesos-dns]\n");
+        assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:3:11", "field `network.domain`", "Mesos-DNS's own domain"]);
+    }
+}

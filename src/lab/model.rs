@@ -68,6 +68,10 @@ pub struct NetworkSection {
     /// DNS domain of the nodes: `master1.<domain>`. Default: `<lab name>.test`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
+    /// Accept a `cidr` outside the private ranges (10/8, 172.16/12, 192.168/16): a loopback
+    /// or public network the host routes to labs on purpose. Default: false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any_range: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

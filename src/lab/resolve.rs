@@ -197,7 +197,7 @@ const AGENT_DAEMON_MIB: u64 = 256;
 pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     let lab = &c.lab;
     let name = lab.name.clone().unwrap_or_else(|| "lab".into());
-    let cidr = lab.network.cidr.as_deref().and_then(|t| check_cidr(t).ok()).unwrap_or_else(|| default_cidr(&name));
+    let cidr = lab.network.cidr.as_deref().and_then(|t| check_cidr(t, lab.network.any_range.unwrap_or(false)).ok()).unwrap_or_else(|| default_cidr(&name));
     let domain = lab.network.domain.clone().unwrap_or_else(|| format!("{name}.test"));
     let network = Network {
         cidr,

@@ -53,7 +53,7 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
 
     let subnet = match &lab.network.cidr {
         None => None,
-        Some(text) => match check_cidr(text) {
+        Some(text) => match check_cidr(text, lab.network.any_range.unwrap_or(false)) {
             Ok(net) => Some(net),
             Err(help) => {
                 errors.push(c.error_at("network.cidr", format!("bad CIDR `{text}`")).help(help));
@@ -366,7 +366,7 @@ fn first_entry_with(c: &ComposedLab, role: Role) -> String {
 }
 
 /// Parse and check a lab CIDR; the error is the help text.
-pub fn check_cidr(text: &str) -> Result<Ipv4Net, String> {
+pub fn check_cidr(text: &str, any_range: bool) -> Result<Ipv4Net, String> {
     let net: Ipv4Net = text.parse().map_err(|_| "write an IPv4 network with its prefix length, e.g. `192.168.58.0/24`".to_string())?;
     if net.addr() != net.network() {
         return Err(format!("the address has host bits set; did you mean `{}`?", net.trunc()));
@@ -380,9 +380,9 @@ pub fn check_cidr(text: &str) -> Result<Ipv4Net, String> {
     // A lab network is the host's to route: only the private ranges (RFC 1918) are nobody
     // else's. Loopback, link-local, multicast, reserved and public ranges collide with the
     // host or with the world.
-    if !net.network().is_private() {
+    if !any_range && !net.network().is_private() {
         return Err(format!(
-            "`{net}` is not a private network; use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as `192.168.58.0/24` ({})",
+            "`{net}` is not a private network; use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, such as `192.168.58.0/24` ({}), or set `network.any_range: true` if the host routes it to labs on purpose",
             range_kind(net.network())
         ));
     }

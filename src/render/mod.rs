@@ -16,6 +16,7 @@ mod context;
 mod engine;
 pub mod filters;
 pub mod manifest;
+mod write;
 
 use minijinja::Environment;
 use serde::Serialize;
@@ -24,6 +25,7 @@ use crate::lab::ResolvedLab;
 
 pub use context::{TemplateContext, hosts_block, hosts_markers};
 pub use manifest::{Manifest, SCRIPT_DIR};
+pub use write::write_tree;
 
 use crate::provisioners::Provisioners;
 

@@ -247,6 +247,8 @@ fn networks_that_are_not_private() {
         let lab = format!("name: a\nnetwork:\n  cidr: {cidr}\nnodes:\n{MASTER}");
         assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:3:9", "field `network.cidr`", "not a private network", kind, "192.168.0.0/16"]);
     }
+    let (ok, stderr) = validate(&[("lab.yaml", &format!("name: a\nnetwork:\n  cidr: 127.77.0.0/24\n  any_range: true\nnodes:\n{MASTER}"))]);
+    assert!(ok, "any_range accepts a network on purpose:\n{stderr}");
     for cidr in ["10.20.0.0/24", "172.16.5.0/24", "192.168.200.0/24"] {
         let (ok, stderr) = validate(&[("lab.yaml", &format!("name: a\nnetwork:\n  cidr: {cidr}\nnodes:\n{MASTER}"))]);
         assert!(ok, "{cidr} is private:\n{stderr}");

@@ -1,5 +1,7 @@
 //! The read-only commands: labs, show, validate, schema.
 
+use std::path::Path;
+
 use assert_cmd::Command;
 
 fn mlab() -> Command {
@@ -127,7 +129,7 @@ fn destroy_refuses_names_that_are_not_labs_and_removes_nothing() {
             .expect("run mlab");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(!out.status.success(), "`--lab {bad:?}` must fail");
-        assert!(stderr.contains("not a lab name") || stderr.contains("no lab"), "`--lab {bad:?}`: {stderr}");
+        assert!(stderr.contains("cannot name a lab") || stderr.contains("no lab"), "`--lab {bad:?}`: {stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
     // A directory under labs/ that mlab did not make is not removed either.
@@ -191,8 +193,11 @@ fn timeouts_out_of_range_are_usage_errors_not_panics() {
 fn unreachable_lab() -> tempfile::TempDir {
     let home = tempfile::tempdir().expect("tmp");
     let lab = home.path().join("far.yaml");
-    std::fs::write(&lab, "name: far\nnetwork: {cidr: 127.77.0.0/24}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master], ip: 127.77.0.9}\n")
-        .expect("write");
+    std::fs::write(
+        &lab,
+        "name: far\nnetwork: {cidr: 127.77.0.0/24, any_range: true}\nnodes:\n  - {name: m1, roles: [zookeeper, mesos-master], ip: 127.77.0.9}\n",
+    )
+    .expect("write");
     let dir = home.path().join("labs/far");
     std::fs::create_dir_all(&dir).expect("lab dir");
     std::fs::write(
@@ -436,7 +441,7 @@ fn snapshot_commands_say_what_is_missing_and_delete_only_when_confirmed() {
     let (code, _, stderr) = run(&["snapshot", "restore", "monday", "--yes"]);
     assert!(code == Some(1) && stderr.contains("no snapshot `monday`"), "{stderr}");
     let (code, _, stderr) = run(&["snapshot", "save", "../state"]);
-    assert!(code == Some(1) && stderr.contains("cannot name a snapshot"), "{stderr}");
+    assert!(code == Some(2) && stderr.contains("cannot name a snapshot"), "{stderr}");
     let (code, _, stderr) = run(&["snapshot", "save", "first"]);
     assert!(code == Some(1) && stderr.contains("no VMs to save"), "{stderr}");
     assert!(!home.path().join("labs/far/snapshots/first.json").exists(), "nothing recorded for a snapshot not taken");
@@ -513,4 +518,41 @@ fn every_invalid_name_is_bad_usage_in_every_command() {
         assert!(stderr.contains("cannot"), "mlab {args:?}: the error says what a name may be:\n{stderr}");
     }
     assert_eq!(std::fs::read_dir(home.path()).expect("home").count(), 1, "nothing was written into MLAB_HOME");
+}
+
+/// `mlab plan --out DIR` never writes through links planted in DIR, never into a system
+/// directory, and keeps a DIR that holds files unless told `--force`.
+#[test]
+fn plan_writes_only_into_a_directory_of_its_own() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir(&outside).expect("outside");
+    let victim = outside.join("victim");
+    std::fs::write(&victim, "mine").expect("victim");
+    let out = tmp.path().join("plan");
+    std::fs::create_dir_all(&out).expect("out");
+    std::os::unix::fs::symlink(&victim, out.join("plan.json")).expect("planted file link");
+    std::os::unix::fs::symlink(&outside, out.join("mesos")).expect("planted directory link");
+    let plan = |extra: &[&str]| {
+        let mut cmd = mlab();
+        cmd.args(["plan", "single-node", "--out"]).arg(&out).args(extra);
+        cmd.output().expect("mlab plan")
+    };
+
+    let refused = plan(&[]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not empty"), "{}", String::from_utf8_lossy(&refused.stderr));
+    let forced = plan(&["--force"]);
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    assert_eq!(std::fs::read_to_string(&victim).expect("victim"), "mine", "nothing was written through the planted link");
+    assert_eq!(std::fs::read_dir(&outside).expect("outside").count(), 1, "nothing was written into the linked directory");
+    assert!(!out.join("plan.json").is_symlink() && out.join("plan.json").is_file(), "plan.json is a file of the plan's own");
+    assert!(out.join("mesos").is_dir() && !out.join("mesos").is_symlink());
+
+    for system in ["/", "/etc", "/usr/"] {
+        let out = mlab().args(["plan", "single-node", "--out", system, "--force"]).output().expect("mlab plan");
+        assert!(!out.status.success(), "--out {system} is refused");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("system directory"), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert!(!Path::new("/plan.json").exists() && !Path::new("/mesos").exists());
 }

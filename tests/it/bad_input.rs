@@ -276,7 +276,7 @@ fn ports_and_counts_that_cannot_work() {
     assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:10:14", "brokers must be between 1 and 250"]);
     let lab = format!("name: a\nnodes:\n{MASTER}  - name: agent\n    count: 2\n    autostart: 3\n    roles: [mesos-agent]\n");
     assert_error(&[("lab.yaml", &lab)], &["--> lab.yaml:7:16", "field `nodes[1].autostart`", "more nodes than the 2"]);
-    let lab = format!("name: a\nnodes:\n  - name: master1\n    roles: [zookeeper, mesos-master, marathon, marathon-lb]\n");
+    let lab = "name: a\nnodes:\n  - name: master1\n    roles: [zookeeper, mesos-master, marathon, marathon-lb]\n".to_string();
     assert_error(&[("lab.yaml", &lab)], &["would listen on port 8080 twice", "Marathon (marathon)", "haproxy's Marathon front (marathon-lb)"]);
 }
 

@@ -8,6 +8,7 @@ use clap::{CommandFactory, Parser, Subcommand};
 
 pub mod commands;
 mod complete;
+mod environment;
 pub mod forwarding;
 pub mod lab_args;
 mod names;
@@ -89,6 +90,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     output::configure(cli.color, cli.quiet);
     init_tracing(cli.verbose);
+    let problems = environment::problems();
+    if !problems.is_empty() {
+        eprintln!("{} {}", output::error_label(), problems.join("\n  "));
+        return ExitCode::from(2);
+    }
     if let Err(why) = netns::join_from_env() {
         return output::report(Failure::Other(anyhow::anyhow!(why)));
     }

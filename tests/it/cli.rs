@@ -556,3 +556,31 @@ fn plan_writes_only_into_a_directory_of_its_own() {
     }
     assert!(!Path::new("/plan.json").exists() && !Path::new("/mesos").exists());
 }
+
+/// Every environment variable mlab reads is checked once, before any command, and a bad one
+/// is bad input (exit 2) naming the variable.
+#[test]
+fn environment_values_are_checked_where_they_are_read() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "x").expect("file");
+    let newline = format!("{}\nProxyCommand touch /tmp/owned", tmp.path().display());
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("MLAB_HOME", "relative/home".into(), "relative path"),
+        ("MLAB_HOME", file.display().to_string(), "not a directory"),
+        ("MLAB_HOME", newline.clone(), "control character"),
+        ("MLAB_ARTIFACTS", newline, "control character"),
+        ("MLAB_LABS_DIR", "labs".into(), "relative path"),
+        ("MLAB_LIBVIRT_URI", "qemu:///system\nx".into(), "not a libvirt URI"),
+        ("MLAB_NETNS", "../x".into(), "not a namespace name"),
+    ];
+    for (name, value, why) in cases {
+        for args in [&["list"][..], &["ssh-config", "--lab", "x"][..]] {
+            let out = mlab().env(name, &value).args(args).output().expect("mlab");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{name}={value:?} mlab {args:?}:\n{stderr}");
+            assert!(stderr.contains(name) && stderr.contains(why), "{name}: {stderr}");
+            assert!(out.stdout.is_empty(), "nothing is printed for a bad {name}");
+        }
+    }
+}

@@ -202,7 +202,22 @@ pub fn import(cache: &ArtifactCache, all: &BTreeMap<String, Artifact>, path: &Pa
     } else if path.is_file() {
         vec![path.to_path_buf()]
     } else {
-        return Err(ArtifactError::io("read", path, std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or directory")));
+        // Say what it is, without reading from it (a device or a FIFO could block or never end).
+        let what = match std::fs::metadata(path) {
+            Err(e) => return Err(ArtifactError::io("read", path, e)),
+            Ok(meta) => {
+                use std::os::unix::fs::FileTypeExt;
+                let kind = meta.file_type();
+                match () {
+                    _ if kind.is_char_device() => "a character device",
+                    _ if kind.is_block_device() => "a block device",
+                    _ if kind.is_fifo() => "a FIFO",
+                    _ if kind.is_socket() => "a socket",
+                    _ => "not a regular file",
+                }
+            }
+        };
+        return Err(ArtifactError::Tool(format!("{} is {what}, not a file or a directory of files; import the files themselves", path.display())));
     };
     let mut found = Vec::new();
     let by_sha512 = all.values().any(|a| a.sha512.is_some());

@@ -85,6 +85,8 @@ impl BoxStore {
                 actual
             }
             "raw" => {
+                // qemu-img calls any file raw: a disk image must look like one.
+                looks_like_a_disk(&fetched).map_err(|why| BoxError::NotADisk { path: PathBuf::from(source), why })?;
                 let spinner = progress.spinner(format!("converting {name} from raw to qcow2"));
                 convert_to_qcow2(&fetched, "raw", &disk)?;
                 spinner.finish_and_clear();
@@ -143,4 +145,21 @@ fn copy_file(path: &Path, target: &Path, progress: Progress) -> Result<String> {
 
 fn file_name_of(url: &str) -> &str {
     url.rsplit('/').find(|part| !part.is_empty()).unwrap_or(url)
+}
+
+/// Whether a raw file is a disk image: at least 1 MiB, whole 512-byte sectors, and a partition
+/// table (the MBR or protective-MBR signature) or an ext2/3/4 file system at its start. A text
+/// file someone named `.qcow2` is none of these.
+fn looks_like_a_disk(path: &std::path::Path) -> std::result::Result<(), String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let size = file.metadata().map_err(|e| e.to_string())?.len();
+    if size < 1 << 20 || size % 512 != 0 {
+        return Err(format!("raw file of {size} bytes, which is no disk image (not whole sectors of at least 1 MiB)"));
+    }
+    let mut head = [0u8; 2048];
+    file.seek(SeekFrom::Start(0)).and_then(|_| file.read_exact(&mut head)).map_err(|e| e.to_string())?;
+    let mbr = head[510] == 0x55 && head[511] == 0xAA;
+    let ext = head[1024 + 56] == 0x53 && head[1024 + 57] == 0xEF;
+    if mbr || ext { Ok(()) } else { Err("raw file with no partition table or file system, which is no disk image".into()) }
 }

@@ -56,6 +56,9 @@ pub enum BoxError {
     #[error("{path} is a '{format}' image; mlab boxes must be qcow2 or raw disk images (e.g. a Debian 'genericcloud' .qcow2)")]
     UnsupportedFormat { path: PathBuf, format: String },
 
+    #[error("{path} is a {why}; give a qcow2 cloud image or a raw disk image")]
+    NotADisk { path: PathBuf, why: String },
+
     #[error("{path} is a qcow2 image with a backing file ({backing}); give a standalone image (`qemu-img convert -O qcow2` flattens it)")]
     HasBackingFile { path: PathBuf, backing: String },
 

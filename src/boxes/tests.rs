@@ -61,6 +61,12 @@ fn add_from_local_qcow2_file() {
 fn raw_images_are_converted_to_qcow2() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let image = qemu_img_create(tmp.path(), "raw", "disk.raw");
+    // A disk with a partition table: the MBR signature at the end of its first sector.
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut disk = std::fs::OpenOptions::new().write(true).open(&image).expect("open");
+        disk.seek(SeekFrom::Start(510)).and_then(|_| disk.write_all(&[0x55, 0xAA])).expect("write the signature");
+    }
     let store = BoxStore::new(tmp.path().join("boxes"));
     let added = store.add("raw-box", image.to_str().expect("utf-8"), None, Progress::Hide).expect("add");
     let info = tools::qemu_img_info(&added.disk).expect("info");
@@ -87,6 +93,23 @@ fn checksum_mismatch_keeps_nothing() {
     }
     assert!(store_entries(&store).is_empty(), "left behind: {:?}", store_entries(&store));
     assert!(matches!(store.get("tiny"), Err(BoxError::NotFound { .. })));
+}
+
+#[test]
+fn a_file_that_is_no_disk_is_refused_whatever_its_name() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let store = BoxStore::new(tmp.path().join("boxes"));
+    // qemu-img calls any file it does not know "raw".
+    let text = tmp.path().join("notimage.qcow2");
+    std::fs::write(&text, "just some text, not an image\n".repeat(50_000)).expect("write");
+    let zeros = qemu_img_create(tmp.path(), "raw", "blank.img");
+    for file in [&text, &zeros] {
+        match store.add("bad", file.to_str().expect("utf-8"), None, Progress::Hide) {
+            Err(BoxError::NotADisk { why, .. }) => assert!(why.contains("no disk image"), "{why}"),
+            other => panic!("{} is no disk image: {other:?}", file.display()),
+        }
+    }
+    assert!(store_entries(&store).is_empty(), "left behind: {:?}", store_entries(&store));
 }
 
 #[test]

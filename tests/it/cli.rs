@@ -584,3 +584,17 @@ fn environment_values_are_checked_where_they_are_read() {
         }
     }
 }
+
+/// `mlab artifact import` says what a path that is no file is, without reading from it.
+#[test]
+fn importing_a_device_or_a_fifo_says_what_it_is() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fifo = tmp.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    for (path, what) in [("/dev/zero".to_string(), "a character device"), (fifo.display().to_string(), "a FIFO")] {
+        let out = mlab().env("MLAB_ARTIFACTS", tmp.path().join("cache")).args(["artifact", "import", &path]).output().expect("mlab");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(what), "{path}: {stderr}");
+        assert!(!stderr.contains("no such file"), "{stderr}");
+    }
+}

@@ -200,7 +200,7 @@ async fn rejected_login_is_retried_then_explained() {
 fn ssh_config_block_works_with_openssh_client() {
     let sshd = Sshd::start_new();
     let config = sshd.path("ssh_config");
-    std::fs::write(&config, ssh_config_block(&[sshd.target("node-a")])).expect("write config");
+    std::fs::write(&config, ssh_config_block(&[sshd.target("node-a")]).expect("config block")).expect("write config");
     let ssh = |node: &str| Command::new("ssh").args(["-F"]).arg(&config).args(["-o", "BatchMode=yes", node, "echo", "via-openssh"]).output().expect("run ssh");
     let ok = ssh("node-a");
     assert!(ok.status.success(), "{ok:?}\nsshd log:\n{}", sshd.log());

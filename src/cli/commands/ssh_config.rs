@@ -17,6 +17,6 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Result<ExitCode, Failure> {
     let instance = args.target.instance(ctx)?;
     let targets: Vec<_> = instance.lab.autostart_nodes().map(|n| lifecycle::ssh_target(&instance.dir, n)).collect();
-    print!("{}", mlab::ssh::ssh_config_block(&targets));
+    print!("{}", mlab::ssh::ssh_config_block(&targets).map_err(|e| anyhow::anyhow!(e))?);
     Ok(ExitCode::SUCCESS)
 }

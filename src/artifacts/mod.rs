@@ -82,42 +82,32 @@ pub fn obtain(
     allow_build: bool,
     progress: Progress,
 ) -> Result<CachedFile, ArtifactError> {
-    crate::netns::from_host(|| obtain_from_here(cache, provisioners, all, name, allow_build, progress))
-        .map_err(|e| ArtifactError::Tool(format!("cannot reach the host's network to get {name}: {e}")))?
-}
-
-/// [`obtain`], on a thread already in the host's network namespace.
-fn obtain_from_here(
-    cache: &ArtifactCache,
-    provisioners: &Provisioners,
-    all: &BTreeMap<String, Artifact>,
-    name: &str,
-    allow_build: bool,
-    progress: Progress,
-) -> Result<CachedFile, ArtifactError> {
-    let artifact = lookup(all, name)?;
-    match &artifact.obtain {
-        Obtain::Unavailable { why } => Err(ArtifactError::Unavailable(name.to_string(), why.clone())),
-        Obtain::Fetch => fetch::fetch(cache, artifact, progress),
-        Obtain::Import => {
-            let (Some(sum), Some(file)) = (&artifact.sha256, &artifact.file_name) else { return Err(ArtifactError::NoSource(name.to_string())) };
-            cache.pinned(sum, file).ok_or_else(|| ArtifactError::NoSource(name.to_string()))
+    crate::netns::from_host(|| {
+        let artifact = lookup(all, name)?;
+        match &artifact.obtain {
+            Obtain::Unavailable { why } => Err(ArtifactError::Unavailable(name.to_string(), why.clone())),
+            Obtain::Fetch => fetch::fetch(cache, artifact, progress),
+            Obtain::Import => {
+                let (Some(sum), Some(file)) = (&artifact.sha256, &artifact.file_name) else { return Err(ArtifactError::NoSource(name.to_string())) };
+                cache.pinned(sum, file).ok_or_else(|| ArtifactError::NoSource(name.to_string()))
+            }
+            Obtain::Build { .. } => {
+                let key = build::build_key(provisioners, artifact, all)?;
+                if let Some(done) = cache.built(name, &key) {
+                    return Ok(done);
+                }
+                if !allow_build {
+                    return Err(ArtifactError::NotBuiltYet(name.to_string()));
+                }
+                let mut inputs = BTreeMap::new();
+                for input in &artifact.inputs {
+                    inputs.insert(input.clone(), obtain(cache, provisioners, all, input, allow_build, progress)?);
+                }
+                build::build(cache, provisioners, artifact, &inputs, progress, all)
+            }
         }
-        Obtain::Build { .. } => {
-            let key = build::build_key(provisioners, artifact, all)?;
-            if let Some(done) = cache.built(name, &key) {
-                return Ok(done);
-            }
-            if !allow_build {
-                return Err(ArtifactError::NotBuiltYet(name.to_string()));
-            }
-            let mut inputs = BTreeMap::new();
-            for input in &artifact.inputs {
-                inputs.insert(input.clone(), obtain_from_here(cache, provisioners, all, input, allow_build, progress)?);
-            }
-            build::build(cache, provisioners, artifact, &inputs, progress, all)
-        }
-    }
+    })
+    .map_err(|e| ArtifactError::Tool(format!("cannot reach the host's network to get {name}: {e}")))?
 }
 
 /// Before a lab is provisioned: fetch what the lab needs that is pinned, build what it needs

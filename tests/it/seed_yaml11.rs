@@ -108,6 +108,12 @@ fn check_seed(cfg: &SeedConfig, docs: &[String; 3], read: &[Value]) -> Result<()
     Ok(())
 }
 
+/// A host key and a login key's public line, as every seed carries them.
+fn keys() -> (KeyPair, String) {
+    let login = KeyPair::generate_ed25519("mlab@lab").expect("key").public_openssh().expect("pub");
+    (KeyPair::generate_ed25519("host").expect("key"), login)
+}
+
 fn check_all(seeds: &[SeedConfig]) {
     let docs: Vec<[String; 3]> = seeds.iter().map(documents).collect();
     let flat: Vec<String> = docs.iter().flat_map(|d| d.iter().cloned()).collect();
@@ -126,8 +132,7 @@ fn every_node_of_every_builtin_lab_has_seeds_that_yaml_1_1_reads_as_meant() {
     if !python_with_yaml() {
         return;
     }
-    let host_key = KeyPair::generate_ed25519("host").expect("key");
-    let login = KeyPair::generate_ed25519("mlab@lab").expect("key").public_openssh().expect("pub");
+    let (host_key, login) = keys();
     let mut seeds = Vec::new();
     for name in BUILTIN_LABS {
         let lab = resolved(name);
@@ -147,8 +152,7 @@ fn names_and_values_that_yaml_1_1_types_stay_strings() {
     if !python_with_yaml() {
         return;
     }
-    let host_key = KeyPair::generate_ed25519("host").expect("key");
-    let login = KeyPair::generate_ed25519("mlab@lab").expect("key").public_openssh().expect("pub");
+    let (host_key, login) = keys();
     let words = ["no", "on", "off", "yes", "y", "n", "true", "false", "null", "NO", "On", "Yes", "0777", "1e3", "1_000", "12:30", "0x1f"];
     let macs = ["52:54:00:54:10:25", "52:54:00:03:29:44", "52:54:00:00:00:00", "52:54:00:59:59:59", "52:54:00:12:34:56"];
     let mut seeds = Vec::new();
@@ -167,8 +171,7 @@ fn ten_thousand_random_lab_and_node_names_have_seeds_that_yaml_1_1_reads_as_mean
     if !python_with_yaml() {
         return;
     }
-    let host_key = KeyPair::generate_ed25519("host").expect("key");
-    let login = KeyPair::generate_ed25519("mlab@lab").expect("key").public_openssh().expect("pub");
+    let (host_key, login) = keys();
     let mut rng = StdRng::seed_from_u64(30);
     let name = |rng: &mut StdRng| -> String {
         let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789-";

@@ -11,13 +11,7 @@ use super::error::{BoxError, Result};
 
 /// Find `program` on `$PATH` (plus the sbin directories, which a non-login root shell may lack).
 pub fn require(program: &str, package: &str) -> Result<PathBuf> {
-    let path_var = std::env::var_os("PATH").unwrap_or_default();
-    let extra = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from);
-    std::env::split_paths(&path_var)
-        .chain(extra)
-        .map(|dir| dir.join(program))
-        .find(|candidate| candidate.is_file())
-        .ok_or_else(|| BoxError::MissingTool { program: program.to_string(), package: package.to_string() })
+    crate::check::find_program(program).ok_or_else(|| BoxError::MissingTool { program: program.to_string(), package: package.to_string() })
 }
 
 /// Run a command to completion; on failure, the error carries the tail of its output.

@@ -203,7 +203,7 @@ mod tests {
     fn type_errors_speak_the_format_not_rust() {
         let file = super::SourceFile::parse("lab.yaml".into(), None, "network: 5\nnodes:\n  - name: a\n    cpus: many\n".into()).unwrap();
         let err = super::parse_lab_file(&file).unwrap_err().to_string();
-        assert!(err.contains("`network` must be a mapping with fields cidr, domain, mode, not the number `5`"), "{err}");
+        assert!(err.contains("`network` must be a mapping with fields any_range, cidr, domain, mode, not the number `5`"), "{err}");
         assert!(err.contains("`cpus` must be a whole number, not the text \"many\""), "{err}");
         assert!(!err.contains("struct") && !err.contains("u32"), "{err}");
     }

@@ -206,13 +206,7 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
             errors.push(c.error_at("defaults.cpus", format!("cpus must be between 1 and 64, not {cpus}")));
         }
     }
-    let memory_fields = lab
-        .defaults
-        .memory
-        .map(|m| ("defaults.memory".to_string(), m.0))
-        .into_iter()
-        .chain(lab.nodes.iter().enumerate().filter_map(|(i, e)| e.memory.map(|m| (join_key(&join_index("nodes", i), "memory"), m.0))));
-    for (at, mib) in memory_fields {
+    for (at, mib) in sized_fields(lab, "memory", lab.defaults.memory.map(|m| m.0), |e| e.memory.map(|m| m.0)) {
         if mib > MAX_MEMORY_MIB {
             errors.push(
                 c.error_at(&at, format!("{mib} MiB of memory is more than a lab VM can have ({} GiB at most)", MAX_MEMORY_MIB / 1024))
@@ -221,13 +215,7 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
         }
     }
 
-    let disk_fields = lab
-        .defaults
-        .disk
-        .map(|d| ("defaults.disk".to_string(), d.0))
-        .into_iter()
-        .chain(lab.nodes.iter().enumerate().filter_map(|(i, e)| e.disk.map(|d| (join_key(&join_index("nodes", i), "disk"), d.0))));
-    for (at, gib) in disk_fields {
+    for (at, gib) in sized_fields(lab, "disk", lab.defaults.disk.map(|d| d.0), |e| e.disk.map(|d| d.0)) {
         if gib == 0 || gib > MAX_DISK_GIB {
             errors
                 .push(c.error_at(&at, format!("a disk of {gib} GiB is not one a lab VM can have (1 to {MAX_DISK_GIB} GiB)")).help("give a size such as `20G`"));
@@ -322,6 +310,18 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
     }
 
     if errors.is_empty() { Ok(()) } else { Err(Diagnostics(errors)) }
+}
+
+/// Every place a size `field` is given (the defaults, then each node entry), with its path.
+fn sized_fields(
+    lab: &super::model::LabFile,
+    field: &str,
+    default: Option<u64>,
+    of_entry: impl Fn(&super::model::NodeEntry) -> Option<u64>,
+) -> Vec<(String, u64)> {
+    let defaults = default.map(|v| (join_key("defaults", field), v));
+    let entries = lab.nodes.iter().enumerate().filter_map(|(i, e)| of_entry(e).map(|v| (join_key(&join_index("nodes", i), field), v)));
+    defaults.into_iter().chain(entries).collect()
 }
 
 /// The names an entry declares: `agent` x 3 = agent1, agent2, agent3.

@@ -25,18 +25,17 @@ pub fn write_tree<'a>(out: &Path, files: impl IntoIterator<Item = (String, &'a s
     if SYSTEM_DIRS.iter().any(|d| Path::new(d) == target) || target.parent().is_none() {
         return Err(format!("{} is a system directory; write the plan into a new directory of your own (e.g. `--out plan/`)", target.display()));
     }
-    match std::fs::symlink_metadata(&target) {
+    // None: no such directory yet; Some(true): a directory holding files.
+    let had_files = match std::fs::symlink_metadata(&target) {
         Ok(meta) if meta.file_type().is_symlink() || !meta.is_dir() => {
             return Err(format!("{} exists and is not a directory; name a new directory", target.display()));
         }
-        Ok(_) => {
-            let empty = std::fs::read_dir(&target).map_err(|e| format!("cannot read {}: {e}", target.display()))?.next().is_none();
-            if !empty && !replace {
-                return Err(format!("{} is not empty and is left as it is; name a new directory, or `--force` to replace it", target.display()));
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Ok(_) => Some(std::fs::read_dir(&target).map_err(|e| format!("cannot read {}: {e}", target.display()))?.next().is_some()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(format!("cannot use {}: {e}", target.display())),
+    };
+    if had_files == Some(true) && !replace {
+        return Err(format!("{} is not empty and is left as it is; name a new directory, or `--force` to replace it", target.display()));
     }
     let fresh =
         tempfile::Builder::new().prefix(".mlab-plan-").tempdir_in(&real_parent).map_err(|e| format!("cannot write in {}: {e}", real_parent.display()))?;
@@ -52,15 +51,14 @@ pub fn write_tree<'a>(out: &Path, files: impl IntoIterator<Item = (String, &'a s
     // Into place: an empty or missing DIR is taken over; an earlier plan moves aside first and
     // goes only once the new one is in place.
     let aside = target.with_file_name(format!(".{}.old-{}", name.to_string_lossy(), std::process::id()));
-    let had_files = target.is_dir() && std::fs::read_dir(&target).map(|mut d| d.next().is_some()).unwrap_or(false);
-    if had_files {
-        std::fs::rename(&target, &aside).map_err(|e| format!("cannot move {} aside: {e}", target.display()))?;
-    } else if target.is_dir() {
-        std::fs::remove_dir(&target).map_err(|e| format!("cannot replace the empty {}: {e}", target.display()))?;
+    match had_files {
+        Some(true) => std::fs::rename(&target, &aside).map_err(|e| format!("cannot move {} aside: {e}", target.display()))?,
+        Some(false) => std::fs::remove_dir(&target).map_err(|e| format!("cannot replace the empty {}: {e}", target.display()))?,
+        None => {}
     }
     let made = fresh.keep();
     std::fs::rename(&made, &target).map_err(|e| format!("cannot move the plan into {}: {e}", target.display()))?;
-    if had_files {
+    if had_files == Some(true) {
         std::fs::remove_dir_all(&aside).map_err(|e| format!("the plan is in {}, but its old files stay in {}: {e}", target.display(), aside.display()))?;
     }
     Ok(count)

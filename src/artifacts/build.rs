@@ -155,7 +155,7 @@ pub fn build(
     let began = Instant::now();
     let place = match recipe.runs_in {
         RunsIn::BuildRoot => Place::Root(BuildRoot::ensure(cache, provisioners, progress)?),
-        RunsIn::Host => Place::Host { area: cache.dir.join("work").join(&artifact.name), maven_repo: cache.dir.join("maven") },
+        RunsIn::Host => Place::Host { area: cache.dir.join("work").join(&artifact.name), caches: cache.dir.clone() },
     };
     let _busy = match &place {
         Place::Root(root) => Some(root.lock()?),
@@ -297,11 +297,12 @@ fn run_recipe(
 /// Where a recipe's steps run.
 enum Place {
     Root(BuildRoot),
-    /// On the host, in a work area of the cache; Maven's local repository is kept in the cache
-    /// too, so a rebuild downloads nothing.
+    /// On the host, in a work area of the cache; Maven's local repository (`maven/`) and the
+    /// other build tools' caches (`tools/`: sbt's) are kept in the cache too, so a rebuild
+    /// downloads nothing.
     Host {
         area: PathBuf,
-        maven_repo: PathBuf,
+        caches: PathBuf,
     },
 }
 
@@ -315,12 +316,14 @@ impl Place {
     }
 
     /// `bash SCRIPT` for step `n`, with the recipe's environment: IN, STAGE, OUT, WORK,
-    /// VERSION, JOBS (and MAVEN_REPO on the host).
+    /// VERSION, JOBS (and MAVEN_REPO and TOOL_CACHE on the host).
     fn command(&self, script: &str, n: usize, version: &str) -> std::process::Command {
         let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).to_string();
         let (base, extra) = match self {
             Place::Root(_) => (PathBuf::from("/mlab"), Vec::new()),
-            Place::Host { area, maven_repo } => (area.clone(), vec![("MAVEN_REPO", maven_repo.display().to_string())]),
+            Place::Host { area, caches } => {
+                (area.clone(), vec![("MAVEN_REPO", caches.join("maven").display().to_string()), ("TOOL_CACHE", caches.join("tools").display().to_string())])
+            }
         };
         let dir = |name: &str| base.join(name).display().to_string();
         let mut env = vec![
@@ -410,11 +413,11 @@ mod tests {
         assert_ne!(key, build_key(&Provisioners::with_override(overlay.path()), mesos, &all).unwrap());
 
         // A recipe that uses another's scripts is rebuilt when they change.
-        let spark = &all["spark"];
-        let spark_key = build_key(&provisioners, spark, &all).unwrap();
+        let jni = &all["mesos-java"];
+        let jni_key = build_key(&provisioners, jni, &all).unwrap();
         let used = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(used.path().join("builds/mesos")).unwrap();
         std::fs::write(used.path().join("builds/mesos/headers.sh"), "#!/bin/bash\necho changed\n").unwrap();
-        assert_ne!(spark_key, build_key(&Provisioners::with_override(used.path()), spark, &all).unwrap());
+        assert_ne!(jni_key, build_key(&Provisioners::with_override(used.path()), jni, &all).unwrap());
     }
 }

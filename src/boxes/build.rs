@@ -79,14 +79,21 @@ fn mirror_in(text: &str, suite: &str) -> Option<String> {
 }
 /// What the built-in labs run that Debian ships, baked into boxes (guests reach no mirror):
 /// ZooKeeper, Docker, nginx for the admin router, the runtime libraries mlab's Mesos package
-/// depends on, Java for Kafka and Spark, and the tools the readiness checks and students use
+/// depends on, Java for Kafka, Spark, Marathon and Chronos, marathon-lb's haproxy and Python
+/// libraries, and the tools the readiness checks and students use
 /// (curl, dig, kcat).
 pub const LAB_PACKAGES: &[&str] = &[
     "zookeeperd",
     "docker.io",
     "nginx",
-    // marathon-lb's load balancer (ha-cluster's lb1)
+    // marathon-lb: haproxy, and the Python libraries marathon_lb.py imports
     "haproxy",
+    "python3-requests",
+    "python3-dateutil",
+    "python3-pycurl",
+    "python3-jwt",
+    "python3-cryptography",
+    "python3-six",
     "libsvn1",
     "libapr1",
     "libcurl4",

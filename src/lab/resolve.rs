@@ -286,6 +286,9 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
             let check = route.map(|r| match name {
                 "mesos" => format!("{r}master/state"),
                 "mesos-dns" => format!("{r}v1/version"),
+                // Their APIs: the web UIs' pages redirect, or are absent from a build.
+                "marathon" => format!("{r}v2/info"),
+                "chronos" => format!("{r}v1/scheduler/jobs"),
                 _ => r.to_string(),
             });
             services.push(Service { name: name.into(), nodes: on, port, route: route.map(str::to_string), check, title: title.into() });

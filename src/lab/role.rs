@@ -74,9 +74,21 @@ impl Role {
 
     /// The ports the role's services listen on at fixed numbers, with what listens (the Kafka
     /// broker's port is a setting, added by validation).
-    pub fn ports(self) -> &'static [(u16, &'static str)] {
+    /// `beside` are the node's roles: marathon-lb fronts Marathon and the Mesos masters only on
+    /// a node that does not run them itself (its haproxy template says the same).
+    pub fn ports(self, beside: &[Role]) -> Vec<(u16, &'static str)> {
         use ports::*;
-        match self {
+        if self == Role::MarathonLb {
+            let mut ports = vec![(MARATHON_LB_STATS, "haproxy's stats")];
+            if !beside.contains(&Role::Marathon) {
+                ports.push((MARATHON, "haproxy's Marathon front"));
+            }
+            if !beside.contains(&Role::MesosMaster) {
+                ports.push((MESOS_MASTER, "haproxy's masters front"));
+            }
+            return ports;
+        }
+        let fixed: &[(u16, &str)] = match self {
             Role::Zookeeper => {
                 &[(ZOOKEEPER_CLIENT, "ZooKeeper's clients"), (ZOOKEEPER_PEER, "ZooKeeper's peers"), (ZOOKEEPER_ELECTION, "ZooKeeper's election")]
             }
@@ -86,11 +98,12 @@ impl Role {
             Role::Chronos => &[(CHRONOS, "Chronos")],
             Role::MesosDns => &[(MESOS_DNS, "Mesos-DNS"), (MESOS_DNS_HTTP, "Mesos-DNS's HTTP API")],
             Role::AdminRouter => &[(ADMIN_ROUTER, "the admin router")],
-            Role::MarathonLb => &[(MARATHON_LB_STATS, "haproxy's stats"), (MARATHON, "haproxy's Marathon front"), (MESOS_MASTER, "haproxy's masters front")],
+            Role::MarathonLb => &[],
             Role::Kafka => &[(KAFKA_SCHEDULER_API, "the Kafka scheduler's API")],
             Role::SparkDispatcher => &[(SPARK_DISPATCHER, "the Spark dispatcher"), (SPARK_DISPATCHER_UI, "the Spark dispatcher's UI")],
             Role::Docker | Role::KafkaBroker => &[],
-        }
+        };
+        fixed.to_vec()
     }
 
     /// Memory (MiB) the role's processes need on top of the base system. A node needs the sum

@@ -287,8 +287,9 @@ pub fn validate(c: &ComposedLab) -> Result<(), Diagnostics> {
     // Every port the plan puts on a node is that node's alone.
     for (i, entry) in lab.nodes.iter().enumerate() {
         let mut taken: Vec<(u16, String)> = Vec::new();
-        for role in all_roles(&entry.roles) {
-            let mut ports: Vec<(u16, String)> = role.ports().iter().map(|(p, what)| (*p, format!("{what} ({role})"))).collect();
+        let roles = all_roles(&entry.roles);
+        for &role in &roles {
+            let mut ports: Vec<(u16, String)> = role.ports(&roles).iter().map(|(p, what)| (*p, format!("{what} ({role})"))).collect();
             if role == Role::KafkaBroker {
                 let port = lab.settings.kafka.as_ref().and_then(|k| k.broker_port).unwrap_or(super::role::ports::KAFKA_BROKER);
                 ports.push((port, "the Kafka broker (kafka-broker)".into()));

@@ -113,6 +113,65 @@ fn answers(code: &str) -> bool {
     code.starts_with('2') || code.starts_with('3')
 }
 
+/// The app backends in haproxy's stats CSV (`# pxname,svname,...,status,...`), as
+/// `BACKEND (UP servers/servers)`, leaving out mlab's own fronts.
+fn app_backends(csv: &str) -> Vec<String> {
+    let mut backends: Vec<(String, usize, usize)> = Vec::new();
+    for line in csv.lines().filter(|l| !l.starts_with('#')) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let (Some(proxy), Some(server), Some(status)) = (fields.first(), fields.get(1), fields.get(17)) else { continue };
+        if matches!(*proxy, "stats" | "marathon" | "mesos") || matches!(*server, "FRONTEND" | "BACKEND") {
+            continue;
+        }
+        let up = usize::from(status.starts_with("UP"));
+        match backends.iter_mut().find(|(p, _, _)| p == proxy) {
+            Some(entry) => {
+                entry.1 += up;
+                entry.2 += 1;
+            }
+            None => backends.push((proxy.to_string(), up, 1)),
+        }
+    }
+    backends.into_iter().map(|(proxy, up, all)| format!("{proxy} ({up}/{all} up)")).collect()
+}
+
+/// Whether the framework `name` is registered and active with the leading master at `leader`.
+async fn framework_active(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>, from: &str, leader: Option<&str>, name: &str) -> bool {
+    let Some(addr) = leader else { return false };
+    let cmd = format!("curl -sf --max-time 5 http://{addr}:{}/master/frameworks", lab.mesos.master_port);
+    run(sessions, from, &cmd)
+        .await
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| v["frameworks"].as_array().cloned())
+        .is_some_and(|fws| fws.iter().any(|f| f["name"] == name && f["active"].as_bool() == Some(true)))
+}
+
+/// Marathon's own word on its leader, asked of each instance until one answers:
+/// `(leader "host:port", version)`.
+async fn marathon_leader(
+    lab: &ResolvedLab,
+    sessions: &HashMap<String, Arc<Session>>,
+    from: &str,
+    service: &crate::lab::resolve::Service,
+) -> Result<(String, String), String> {
+    let mut last = String::from("no instance answers");
+    for node in &service.nodes {
+        let ip = lab.node(node).map(|n| n.ip.to_string()).unwrap_or_default();
+        match run(sessions, from, &format!("curl -sf --max-time 5 http://{ip}:{}/v2/info", service.port)).await {
+            Ok(text) => {
+                let info: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("/v2/info on {node} is not JSON: {e}"))?;
+                match info["leader"].as_str() {
+                    Some(leader) => return Ok((leader.to_string(), info["version"].as_str().unwrap_or("?").to_string())),
+                    None => last = format!("{node} answers, with no leader elected yet"),
+                }
+            }
+            Err(e) => last = format!("{node}: /v2/info does not answer ({e})"),
+        }
+    }
+    Err(last)
+}
+
 /// The node to ask from: the first running one of `preferred`, else any running node.
 fn asker<'a>(lab: &'a ResolvedLab, sessions: &HashMap<String, Arc<Session>>, preferred: &[String]) -> Option<&'a str> {
     preferred.iter().chain(lab.nodes.iter().map(|n| &n.name)).find(|n| sessions.contains_key(*n)).and_then(|n| lab.node(n)).map(|n| n.name.as_str())
@@ -261,37 +320,42 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                     push(name, title, Readiness::NotReady, bad.join("; "));
                 }
             }
-            "marathon-lb" => match http_status(sessions, from, &format!("http://{}:{}/", ip(&service.nodes[0]), service.port)).await {
-                Ok(code) if answers(&code) => push(name, title, Readiness::Ready, format!("HAProxy stats answer {code}")),
-                other => push(name, title, Readiness::NotReady, format!("HAProxy stats do not answer ({})", other.unwrap_or_else(|e| e))),
-            },
+            "marathon-lb" => {
+                // Asked on the balancer itself: marathon-lb running, and haproxy's stats (CSV)
+                // listing the app backends marathon-lb wrote.
+                let lb = &service.nodes[0];
+                let cmd = format!("systemctl is-active --quiet marathon-lb.service && curl -sf --max-time 5 'http://{}:{}/;csv'", ip(lb), service.port);
+                match run(sessions, lb, &cmd).await {
+                    Ok(csv) => {
+                        let apps = app_backends(&csv);
+                        let detail = if apps.is_empty() {
+                            "marathon-lb running; HAProxy answers, no Marathon app in group external yet".to_string()
+                        } else {
+                            format!("marathon-lb running; HAProxy serves {}", apps.join(", "))
+                        };
+                        push(name, title, Readiness::Ready, detail)
+                    }
+                    Err(e) => push(
+                        name,
+                        title,
+                        Readiness::NotReady,
+                        format!("marathon-lb or HAProxy's stats do not answer on {lb} ({e}; `journalctl -u marathon-lb` there)"),
+                    ),
+                }
+            }
             "spark" => {
                 let Some(spark) = &lab.spark else { continue };
                 let dispatcher = ip(&spark.dispatcher_node);
                 let framework = &spark.framework_name;
                 // Registered with the leading master as a framework, and its UI answers.
-                let registered = match &leader {
-                    Some(addr) => {
-                        let cmd = format!("curl -sf --max-time 5 http://{addr}:{}/master/frameworks", lab.mesos.master_port);
-                        run(sessions, from, &cmd)
-                            .await
-                            .ok()
-                            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-                            .and_then(|v| v["frameworks"].as_array().cloned())
-                            .is_some_and(|fws| fws.iter().any(|f| f["name"] == framework.as_str() && f["active"].as_bool() == Some(true)))
-                    }
-                    None => false,
-                };
+                let registered = framework_active(lab, sessions, from, leader.as_deref(), framework).await;
                 let ui = http_status(sessions, from, &format!("http://{dispatcher}:{}/", spark.ui_port)).await;
                 match (registered, ui) {
                     (true, Ok(code)) if answers(&code) => push(
                         name,
                         title,
                         Readiness::Ready,
-                        format!(
-                            "framework \"{framework}\" registered; submissions at {} (a service mlab supervises: Marathon is not available)",
-                            spark.dispatcher_url
-                        ),
+                        format!("framework \"{framework}\" registered; submissions at {} (a systemd service mlab supervises)", spark.dispatcher_url),
                     ),
                     (false, _) => push(
                         name,
@@ -331,6 +395,42 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                     )
                 };
                 push(name, title, if missing.is_empty() && !expected.is_empty() { Readiness::Ready } else { Readiness::NotReady }, detail);
+            }
+            "marathon" => {
+                let registered = framework_active(lab, sessions, from, leader.as_deref(), "marathon").await;
+                match marathon_leader(lab, sessions, from, service).await {
+                    Ok((elected, version)) if registered => {
+                        push(name, title, Readiness::Ready, format!("leader {elected}, version {version}; framework registered with the leading master"))
+                    }
+                    Ok((elected, _)) => push(
+                        name,
+                        title,
+                        Readiness::NotReady,
+                        format!("leader {elected} elected, not registered with the leading master yet (`journalctl -u marathon` there)"),
+                    ),
+                    Err(why) => push(name, title, Readiness::NotReady, format!("{why} (`journalctl -u marathon` on {})", service.nodes.join(", "))),
+                }
+            }
+            "chronos" => {
+                let registered = framework_active(lab, sessions, from, leader.as_deref(), "chronos").await;
+                // Every instance answers its API; only the leader is registered with Mesos.
+                let mut answering = Vec::new();
+                for node in &service.nodes {
+                    let cmd = format!("curl -sf --max-time 5 -o /dev/null http://{}:{}/v1/scheduler/jobs", ip(node), service.port);
+                    if run(sessions, from, &cmd).await.is_ok() {
+                        answering.push(node.clone());
+                    }
+                }
+                match (registered, answering.is_empty()) {
+                    (true, false) => push(name, title, Readiness::Ready, format!("framework registered; jobs API answers on {}", answering.join(", "))),
+                    (false, false) => push(name, title, Readiness::NotReady, "its API answers, not registered with the leading master yet".into()),
+                    (_, true) => push(
+                        name,
+                        title,
+                        Readiness::NotReady,
+                        format!("/v1/scheduler/jobs does not answer (`journalctl -u chronos` on {})", service.nodes.join(", ")),
+                    ),
+                }
             }
             _ => push(name, title, Readiness::NotReady, "no live check for this service yet, so it is not reported ready".into()),
         }
@@ -384,4 +484,22 @@ pub async fn mark_agent_gone(lab: &ResolvedLab, sessions: &HashMap<String, Arc<S
         return Ok(Some(id));
     }
     Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_backends;
+
+    #[test]
+    fn app_backends_counts_servers_up_and_leaves_mlabs_fronts_out() {
+        let csv = "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,wredis,status,weight\n\
+            stats,FRONTEND,,,0,1,4096,2,0,0,0,0,0,,,,,OPEN,\n\
+            marathon,m1,0,0,0,0,,0,0,0,,0,,0,0,0,0,UP,1\n\
+            web_10000,FRONTEND,,,0,0,4096,0,0,0,0,0,0,,,,,OPEN,\n\
+            web_10000,agent1_31001,0,0,0,0,,0,0,0,,0,,0,0,0,0,UP,1\n\
+            web_10000,agent1_31002,0,0,0,0,,0,0,0,,0,,0,0,0,0,DOWN,1\n\
+            web_10000,BACKEND,0,0,0,0,410,0,0,0,0,0,,0,0,0,0,UP,2\n";
+        assert_eq!(app_backends(csv), ["web_10000 (1/2 up)"]);
+        assert!(app_backends("# pxname,svname\nstats,FRONTEND\n").is_empty());
+    }
 }

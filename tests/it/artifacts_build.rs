@@ -1,4 +1,5 @@
-//! `mlab artifact import|fetch|build` for real: the Mesos 1.11.0 package, Mesos-DNS and Spark,
+//! `mlab artifact import|fetch|build` for real: the Mesos 1.11.0 package, Mesos-DNS, Spark, the
+//! Mesos JNI library, Marathon and Chronos (built from source with Maven Central),
 //! from the payload inputs beside the project (`../shared/payload`) and PyPI's libmesos binary
 //! and pyspark sdist, built in the build root and cached in `$MLAB_TEST_CACHE/artifacts` for
 //! the VM tests; and a Kafka broker's libs/ from Maven Central.
@@ -30,7 +31,18 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
 
     let (ok, out, err) = mlab.run(&["artifact", "import", payload().to_str().unwrap()]);
     assert!(ok, "{err}");
-    for input in ["mesos-src", "protobuf-src", "mesos-dns-src", "mesos-java-src"] {
+    for input in [
+        "mesos-src",
+        "protobuf-src",
+        "mesos-dns-src",
+        "mesos-java-src",
+        "marathon-src",
+        "usi-commons-src",
+        "chronos-src",
+        "chaos-src",
+        "mesos-utils-src",
+        "marathon-lb",
+    ] {
         assert!(out.contains(&format!("{input}: ")), "{input} recognised by checksum:\n{out}");
     }
     let t0 = Instant::now();
@@ -53,7 +65,7 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
     let row = |name: &str| list.as_array().unwrap().iter().find(|r| r["name"] == name).cloned().unwrap();
     assert_eq!(row("mesos")["cached"], true, "{list}");
     assert_eq!(row("mesos-dns")["cached"], true, "{list}");
-    assert_eq!(row("marathon")["obtain"]["kind"], "unavailable", "{list}");
+    assert_eq!(row("kafka-mesos")["obtain"]["kind"], "unavailable", "{list}");
 
     // The package carries what the labs run, and the programs run in the build root's Debian.
     let deb = row("mesos")["file"].as_str().unwrap().to_string();
@@ -88,11 +100,45 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
         "spark-3.5.9-bin-mlab/jars/spark-mesos_2.12-3.5.9.jar",
         "spark-3.5.9-bin-mlab/examples/src/main/python/pi.py",
         "spark-3.5.9-bin-mlab/python/lib/pyspark.zip",
-        "spark-3.5.9-bin-mlab/native/libmesos-java.so",
         "spark-3.5.9-bin-mlab/conf -> /etc/spark",
     ] {
         assert!(listing.contains(file), "{file} in {}:\n{}", path.display(), listing.lines().take(40).collect::<Vec<_>>().join("\n"));
     }
+
+    // The JVM frameworks: one JNI library for Marathon, Chronos and Spark (it exports the
+    // 1.11.0 API's natives, updateFramework among them), Marathon built with sbt and Chronos
+    // with Maven from their sources and Maven Central.
+    let t0 = Instant::now();
+    let (ok, out, err) = mlab.run(&["artifact", "build", "mesos-java", "marathon", "chronos"]);
+    eprintln!("TIMING build of mesos-java, marathon and chronos: {:.0} s", t0.elapsed().as_secs_f64());
+    assert!(ok, "{err}");
+    let list: Value = mlab.json(&["artifact", "list", "--json"]);
+    let unpacked = |name: &str| {
+        let row = list.as_array().unwrap().iter().find(|r| r["name"] == name).cloned().unwrap();
+        assert_eq!(row["cached"], true, "{row}");
+        let path = test_artifacts().join(row["sha256"].as_str().unwrap()).join(row["file"].as_str().unwrap());
+        assert!(out.contains(&path.display().to_string()), "{out}");
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("tar").arg("-xzf").arg(&path).arg("-C").arg(dir.path()).status().unwrap();
+        assert!(status.success(), "{}", path.display());
+        dir
+    };
+    let jni = unpacked("mesos-java");
+    let symbols =
+        std::process::Command::new("nm").args(["-D", "--defined-only"]).arg(jni.path().join("mesos-java-1.11.0/lib/libmesos-java.so")).output().unwrap();
+    let symbols = String::from_utf8_lossy(&symbols.stdout);
+    let natives: Vec<&str> = symbols.lines().filter_map(|l| l.split_whitespace().nth(2)).filter(|s| s.starts_with("Java_org_apache_mesos_")).collect();
+    assert!(natives.len() >= 112, "{} JNI functions: {natives:?}", natives.len());
+    assert!(natives.contains(&"Java_org_apache_mesos_MesosSchedulerDriver_updateFramework"), "{natives:?}");
+    assert!(natives.iter().any(|s| s.starts_with("Java_org_apache_mesos_MesosSchedulerDriver_reviveOffers")), "{natives:?}");
+    let marathon = unpacked("marathon");
+    assert!(marathon.path().join("marathon/bin/marathon").is_file());
+    let jars = std::fs::read_dir(marathon.path().join("marathon/lib")).unwrap().count();
+    assert_eq!(jars, 120, "Marathon, its plugin interface and 118 jars from Maven Central");
+    assert!(marathon.path().join("marathon/lib/marathon_2.13-1.11.0-lab.jar").is_file());
+    assert!(marathon.path().join("marathon/lib/mesos-1.11.0.jar").is_file(), "the Mesos 1.11.0 Java API");
+    let chronos = unpacked("chronos");
+    assert!(chronos.path().join("chronos/bin/chronos").is_file() && chronos.path().join("chronos/lib/chronos.jar").is_file());
 }
 
 #[test]

@@ -7,6 +7,7 @@
 // Helpers shared by the test modules.
 mod browser_support;
 mod common;
+mod marathon_support;
 mod ssh_support;
 mod upstream;
 mod vm_support;

@@ -81,7 +81,7 @@ fn admin_router_site_passes_nginx_t() {
 fn load_balancer_config_passes_haproxy_c() {
     let Some(haproxy) = tool("haproxy") else { return };
     let (_, nodes) = rendered("ha-cluster");
-    let cfg = nodes.iter().find_map(|n| n.file("/etc/haproxy/mlab.cfg")).expect("ha-cluster has a marathon-lb node");
+    let cfg = nodes.iter().find_map(|n| n.file("/etc/marathon-lb/templates/HAPROXY_HEAD")).expect("ha-cluster has a marathon-lb node");
     haproxy_check(&haproxy, &cfg.content).unwrap_or_else(|e| panic!("haproxy -c failed:\n{e}"));
     assert!(haproxy_check(&haproxy, "frontend x\n    bind 10.0.0.1:80\n    default_backend missing\n").is_err());
 }

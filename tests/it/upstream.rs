@@ -185,11 +185,16 @@ pub fn flag_pairs(tokens: &[&str]) -> Vec<(String, Option<String>)> {
     out
 }
 
+/// Variables of a JVM framework's env file that are not its flags: the JNI library, the address
+/// libprocess binds, and the JVM's options (the launchers read them).
+const NOT_FLAGS: &[&str] = &["MESOS_NATIVE_JAVA_LIBRARY=", "LIBPROCESS_IP=", "JAVA_OPTS="];
+
 /// `PREFIX_NAME=value` lines of an env file, as (lower-cased name, value).
 pub fn env_flags(text: &str, prefix: &str) -> Vec<(String, String)> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter(|l| prefix == "MESOS_" || !NOT_FLAGS.iter().any(|n| l.starts_with(n)))
         .map(|l| {
             let (name, value) = l.split_once('=').unwrap_or_else(|| panic!("env line without `=`: {l:?}"));
             let flag = name.strip_prefix(prefix).unwrap_or_else(|| panic!("env line {l:?} does not start with {prefix}; the service would ignore it"));

@@ -15,6 +15,9 @@
 //! - Spark: Spark's own `examples/src/main/python/pi.py` from the master in client mode prints
 //!   "Pi is roughly 3.1"; submitted to the dispatcher in cluster mode it finishes as a Mesos
 //!   task, whose output is read back from the driver's sandbox.
+//! - Marathon, Chronos and marathon-lb (built from source): the example web app deployed,
+//!   scaled, healed after a kill and served through marathon-lb, then deleted; the example
+//!   Chronos job run twice (see marathon_support).
 //!
 //! (Agents added and removed on demand, registering with a highly available Mesos, are
 //! vm_provision's.) `#[ignore]`d: run with `--ignored` inside mlab's namespace after
@@ -24,8 +27,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::browser_support;
 use crate::vm_support::{self, Mlab, libvirt_objects, test_artifacts, test_box, test_lab, vm_state_dir};
+use crate::{browser_support, marathon_support};
 
 const LAB: &str = "e2e-mesos";
 const MASTER_IP: &str = "192.168.129.11";
@@ -73,7 +76,20 @@ fn mesos_and_its_frameworks_run_for_real() {
         steps.iter().map(|(n, s)| format!("{n} {s:.1} s")).collect::<Vec<_>>().join(", "),
         report["readiness"]["waited_s"].as_f64().unwrap_or(0.0)
     );
-    for step in ["artifacts", "mesos-master", "mesos-agent", "mesos-dns", "admin-router", "kafka-broker", "kafka-tools", "spark", "spark-dispatcher"] {
+    for step in [
+        "artifacts",
+        "mesos-master",
+        "mesos-agent",
+        "marathon",
+        "chronos",
+        "mesos-dns",
+        "admin-router",
+        "marathon-lb",
+        "kafka-broker",
+        "kafka-tools",
+        "spark",
+        "spark-dispatcher",
+    ] {
         let statuses: Vec<&str> =
             report["provision"]["steps"].as_array().unwrap().iter().filter(|s| s["step"] == step).map(|s| s["status"].as_str().unwrap()).collect();
         assert!(!statuses.is_empty() && statuses.iter().all(|s| *s == "done"), "{step}: {statuses:?}");
@@ -87,6 +103,12 @@ fn mesos_and_its_frameworks_run_for_real() {
     assert!(brokers["state"] == "ready" && brokers["detail"].as_str().unwrap().starts_with("1 of 1 registered"), "{brokers}");
     let spark = service(&report, "spark");
     assert!(spark["state"] == "ready" && spark["detail"].as_str().unwrap().contains("registered"), "{spark}");
+    let marathon = service(&report, "marathon");
+    assert!(marathon["state"] == "ready" && marathon["detail"].as_str().unwrap().starts_with("leader master1"), "{marathon}");
+    let chronos = service(&report, "chronos");
+    assert!(chronos["state"] == "ready" && chronos["detail"].as_str().unwrap().contains("registered"), "{chronos}");
+    let lb = service(&report, "marathon-lb");
+    assert!(lb["state"] == "ready" && lb["detail"].as_str().unwrap().contains("marathon-lb running"), "{lb}");
 
     // The real API: one leader, agent1 registered with its resources.
     let state = master_state(&mlab, "master1", &format!("http://{MASTER_IP}:5050/master/state"));
@@ -135,6 +157,8 @@ fn mesos_and_its_frameworks_run_for_real() {
     if let Some(dom) = browser_support::rendered_dom(&format!("http://{address}{path}")) {
         assert_eq!(browser_support::row_state(&dom, "data-service", "mesos"), ("ready".into(), "leader master1, Mesos 1.11.0".into()));
         assert_eq!(browser_support::row_state(&dom, "data-service", "mesos-dns"), ("ready".into(), "answers".into()));
+        assert_eq!(browser_support::row_state(&dom, "data-service", "marathon"), ("ready".into(), "answers".into()));
+        assert_eq!(browser_support::row_state(&dom, "data-service", "chronos"), ("ready".into(), "answers".into()));
         assert_eq!(browser_support::row_state(&dom, "data-node", "agent1"), ("ready".into(), "agent registered".into()));
     }
     assert_eq!(portal.stop(), Some(0), "Ctrl-C ends `mlab open` normally");
@@ -217,6 +241,19 @@ fn mesos_and_its_frameworks_run_for_real() {
     }
     let stdout = sandbox("stdout");
     assert!(stdout.contains("Pi is roughly 3.1"), "the driver printed:\n{stdout}");
+
+    // Marathon and Chronos, as a student drives them (labs/examples/): a Chronos job every
+    // minute, and Marathon's web app deployed, scaled, healed, served by marathon-lb to agent1
+    // and deleted, while the job runs; then the job's runs.
+    let (marathon, chronos, master) = (format!("http://{MASTER_IP}:8080"), format!("http://{MASTER_IP}:4400"), format!("http://{MASTER_IP}:5050"));
+    let t0 = Instant::now();
+    let job = marathon_support::schedule_chronos_job(&mlab, "master1", &chronos);
+    marathon_support::web_app_lifecycle(&mlab, "master1", &marathon, &master, MASTER_IP, "agent1");
+    eprintln!("TIMING Marathon app deployed, scaled, healed, balanced and deleted: {:.1} s", t0.elapsed().as_secs_f64());
+    let ran = marathon_support::chronos_job_ran(&mlab, "master1", &chronos, &job, 2);
+    assert_eq!(ran["errorCount"], 0, "{ran}");
+    let outputs = mlab.sh("agent1", "sudo find /var/lib/mesos/agent/slaves -path '*hello-chronos*' -name stdout -exec cat {} + 2>/dev/null || true");
+    assert!(outputs.contains("hello from chronos"), "the job's output in its agent1 sandbox: {outputs}");
 
     // Back to the snapshot: the same master process (its memory was saved, it did not restart),
     // none of the work since (no finished frameworks, no task sandbox on the agent), every

@@ -15,7 +15,7 @@ libs="$WORK/$dist/libs"
 mkdir -p "$libs" "$OUT" "$MAVEN_REPO"
 
 log "resolving Kafka $VERSION's runtime with mvn"
-mvn -B -q -Dmaven.repo.local="$MAVEN_REPO" -f "$here/pom.xml" \
+mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$MAVEN_REPO" -f "$here/pom.xml" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs"
 
 log "checking $(wc -l < "$here/libs.sha256") jars against libs.sha256"

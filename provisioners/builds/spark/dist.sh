@@ -1,16 +1,16 @@
 #!/bin/bash
-# Lay the pyspark sdist's Spark distribution out as Apache's binary tarball does, with the JNI
-# bindings and mlab's spark-submit fix, and pack it for the guests (unpacked into /opt/spark).
+# Lay the pyspark sdist's Spark distribution out as Apache's binary tarball does, with mlab's
+# spark-submit fix, and pack it for the guests (unpacked into /opt/spark). The JNI bindings
+# are the mesos-java artifact's (/opt/mesos-java/lib/libmesos-java.so).
 #
 #   $IN/pyspark.tar.gz          PyPI's pyspark sdist: deps/{bin,sbin,jars,examples,data},
 #                               lib/{pyspark,py4j-*}.zip
-#   $STAGE/libmesos-java.so     from jni.sh
 #
 # Output: $OUT/spark-VERSION-bin-mlab.tgz: bin/ sbin/ jars/ data/ examples/src/main/python/,
-# python/lib/ (PySpark), native/libmesos-java.so, and conf -> /etc/spark (mlab writes the
+# python/lib/ (PySpark), and conf -> /etc/spark (mlab writes the
 # lab's spark-defaults.conf there, so drivers the dispatcher launches read it too).
 set -euo pipefail
-: "${IN:?}" "${STAGE:?}" "${OUT:?}" "${WORK:?}" "${VERSION:?}"
+: "${IN:?}" "${OUT:?}" "${WORK:?}" "${VERSION:?}"
 log() { echo "spark-build: $*"; }
 here=$(dirname "${BASH_SOURCE[0]}")
 
@@ -20,7 +20,7 @@ tar xzf "$IN/pyspark.tar.gz" -C sdist --strip-components=1
 S="$WORK/sdist"
 D="$WORK/spark-$VERSION-bin-mlab"
 log "Spark $VERSION distribution"
-mkdir -p "$D/bin" "$D/sbin" "$D/examples/src/main/python" "$D/python/lib" "$D/native"
+mkdir -p "$D/bin" "$D/sbin" "$D/examples/src/main/python" "$D/python/lib"
 cp -a "$S/deps/jars" "$D/jars"
 [[ -d "$S/deps/data" ]] && cp -a "$S/deps/data" "$D/data"
 find "$S/deps/bin" -maxdepth 1 -type f ! -name '*.cmd' -exec cp -a {} "$D/bin/" \;
@@ -32,7 +32,6 @@ cp "$S/LICENSE" "$S/NOTICE" "$D/" 2>/dev/null || true
 echo "Spark $VERSION (from PyPI's pyspark $VERSION sdist, laid out by mlab)" > "$D/RELEASE"
 mv "$D/bin/spark-submit" "$D/bin/spark-submit.spark"
 install -m 0755 "$here/spark-submit.sh" "$D/bin/spark-submit"
-install -m 0755 "$STAGE/libmesos-java.so" "$D/native/libmesos-java.so"
 ln -s /etc/spark "$D/conf"
 [[ -f "$D/jars/spark-mesos_2.12-$VERSION.jar" ]] || { echo "dist: no spark-mesos jar for $VERSION" >&2; exit 1; }
 log "packing spark-$VERSION-bin-mlab.tgz"

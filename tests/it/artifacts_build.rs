@@ -134,7 +134,12 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
     let marathon = unpacked("marathon");
     assert!(marathon.path().join("marathon/bin/marathon").is_file());
     let jars = std::fs::read_dir(marathon.path().join("marathon/lib")).unwrap().count();
-    assert_eq!(jars, 120, "Marathon, its plugin interface and 118 jars from Maven Central");
+    assert_eq!(jars, 121, "Marathon, its plugin interface, its web UI and 118 jars from Maven Central");
+    let ui = std::process::Command::new("jar").arg("tf").arg(marathon.path().join("marathon/lib/marathon-ui-1.3.2.jar")).output().unwrap();
+    let ui = String::from_utf8_lossy(&ui.stdout);
+    for file in ["META-INF/resources/webjars/ui/index.html", "META-INF/resources/webjars/ui/main.js", "META-INF/resources/webjars/ui/main.css"] {
+        assert!(ui.contains(file), "{file} in the UI jar:\n{ui}");
+    }
     assert!(marathon.path().join("marathon/lib/marathon_2.13-1.11.0-lab.jar").is_file());
     assert!(marathon.path().join("marathon/lib/mesos-1.11.0.jar").is_file(), "the Mesos 1.11.0 Java API");
     let chronos = unpacked("chronos");

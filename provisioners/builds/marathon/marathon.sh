@@ -6,10 +6,11 @@
 #
 #   $IN/marathon-src.tar.gz       mesosphere/marathon at the commit the catalog names
 #   $IN/usi-commons-src.tar.gz    mesosphere/usi commons/src/main/.../async
+#   $STAGE/marathon-ui-1.3.2.jar  the web UI, from ui.sh
 #   $OUT/marathon-VERSION.tgz     marathon/bin/marathon and marathon/lib/*.jar (every jar from
 #                                 Central checked against lib.sha256)
 set -euo pipefail
-: "${IN:?}" "${OUT:?}" "${WORK:?}" "${MAVEN_REPO:?}" "${TOOL_CACHE:?}"
+: "${IN:?}" "${STAGE:?}" "${OUT:?}" "${WORK:?}" "${MAVEN_REPO:?}" "${TOOL_CACHE:?}"
 VERSION=${VERSION:?}
 here=$(cd "$(dirname "$0")" && pwd)
 log() { echo "marathon-build: $*"; }
@@ -80,8 +81,10 @@ for jar in "${built[@]}"; do
 done
 log "checking $(wc -l < "$here/lib.sha256") jars from Maven Central against lib.sha256"
 (cd "$dist/lib" && sha256sum --quiet --strict --check "$here/lib.sha256")
-extra=$(comm -23 <(cd "$dist/lib" && ls | sort) <( (awk '{print $2}' "$here/lib.sha256"; printf '%s\n' "${built[@]}") | sort))
+extra=$(comm -23 <(cd "$dist/lib" && ls | grep -v '^marathon-ui-' | sort) <( (awk '{print $2}' "$here/lib.sha256"; printf '%s\n' "${built[@]}") | sort))
 [ -z "$extra" ] || { echo "sbt resolved jars lib.sha256 does not pin: $extra" >&2; exit 1; }
+# The web UI: on the classpath, Marathon serves it at /ui/.
+cp "$STAGE/marathon-ui-1.3.2.jar" "$dist/lib/"
 install -m 0755 "$here/marathon-launcher.sh" "$dist/bin/marathon"
 log "$(ls "$dist/lib" | wc -l) jars, $(du -sm "$dist/lib" | cut -f1) MB; packing marathon-$VERSION.tgz"
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner -C "$WORK/dist" -cf - marathon | gzip -n > "$OUT/marathon-$VERSION.tgz"

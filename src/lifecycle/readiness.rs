@@ -321,10 +321,16 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                 }
             }
             "marathon-lb" => {
-                // Asked on the balancer itself: marathon-lb running, and haproxy's stats (CSV)
-                // listing the app backends marathon-lb wrote.
+                // Asked on the balancer itself: marathon-lb running and the configuration haproxy
+                // runs written by it (its app-id frontend is in every file it writes, never in
+                // mlab's head), and haproxy's stats (CSV) listing the app backends.
                 let lb = &service.nodes[0];
-                let cmd = format!("systemctl is-active --quiet marathon-lb.service && curl -sf --max-time 5 'http://{}:{}/;csv'", ip(lb), service.port);
+                let cmd = format!(
+                    "systemctl is-active --quiet marathon-lb.service && grep -q '^frontend marathon_http_appid_in' /etc/haproxy/mlab.cfg \
+                     && curl -sf --max-time 5 'http://{}:{}/;csv'",
+                    ip(lb),
+                    service.port
+                );
                 match run(sessions, lb, &cmd).await {
                     Ok(csv) => {
                         let apps = app_backends(&csv);

@@ -103,7 +103,8 @@ fn every_readme_command_names_real_subcommands_and_options() {
             let next = words.get(path.len() + 1).map(String::as_str).unwrap_or_default();
             assert!(!text.contains("\nCommands:\n"), "`{line}`: `mlab {}` has no subcommand `{next}`", path.join(" "));
             let global = help(&[]).unwrap();
-            for word in &words {
+            // After `--` the words are the command run on the node (`mlab ssh NODE -- curl -s ...`).
+            for word in words.iter().take_while(|w| w.as_str() != "--") {
                 let flag = word.trim_start_matches('[').trim_end_matches([']', '.']).split('=').next().unwrap_or_default();
                 let is_flag = (flag.starts_with("--") && flag.len() > 2) || (flag.len() == 2 && flag.starts_with('-') && flag != "--");
                 if is_flag {

@@ -33,7 +33,9 @@ pub async fn restore(ctx: &mut LabContext, name: &str) -> Result<RestoreReport, 
     if snapshot.state.steps.is_empty() {
         ctx.settings.provision = None;
     }
-    let result = run_all(ctx, &[Action::RevertToSnapshot(name.to_string()), Action::WaitForSsh, Action::SetClocks, Action::CheckReadiness]).await;
+    let result =
+        run_all(ctx, &[Action::RevertToSnapshot(name.to_string()), Action::WaitForSsh, Action::SetClocks, Action::RestartMarathon, Action::CheckReadiness])
+            .await;
     ctx.close_sessions().await;
     result?;
     Ok(RestoreReport {

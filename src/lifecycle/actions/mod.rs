@@ -14,6 +14,7 @@ mod mark_agent_gone;
 mod prepare_artifacts;
 mod provision;
 mod remove_node;
+mod restart_marathon;
 mod revert_to_snapshot;
 mod save_snapshot;
 mod set_clocks;
@@ -57,6 +58,8 @@ pub enum Action {
     RevertToSnapshot(String),
     /// Set the target nodes' clocks to the host's (after a pause or a restore).
     SetClocks,
+    /// snapshot restore: Marathon restarted where it runs (it does not answer once restored).
+    RestartMarathon,
 }
 
 /// `mlab up`.
@@ -101,6 +104,7 @@ impl Action {
             Action::SaveSnapshot(_) => "save snapshot",
             Action::RevertToSnapshot(_) => "revert to snapshot",
             Action::SetClocks => "set clocks",
+            Action::RestartMarathon => "restart Marathon",
         }
     }
 
@@ -120,6 +124,7 @@ impl Action {
             Action::SaveSnapshot(name) => save_snapshot::run(ctx, name).await,
             Action::RevertToSnapshot(name) => revert_to_snapshot::run(ctx, name).await,
             Action::SetClocks => set_clocks::run(ctx).await,
+            Action::RestartMarathon => restart_marathon::run(ctx).await,
         }
     }
 }

@@ -174,12 +174,20 @@ pub struct KafkaBroker {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Spark {
-    /// Where mlab runs the MesosClusterDispatcher (the role's node).
+    /// The agent Marathon runs the MesosClusterDispatcher on (the role's node when it is an
+    /// agent): a Marathon app pinned there, so its address is fixed.
     pub dispatcher_node: String,
+    /// The agent's address: the dispatcher listens there.
+    pub dispatcher_ip: Ipv4Addr,
     pub port: u16,
     pub ui_port: u16,
     /// The dispatcher's JVM heap (MiB).
     pub dispatcher_heap_mib: u64,
+    /// What its Marathon app asks of the agent: the heap and the JVM's own memory.
+    pub dispatcher_task_mib: u64,
+    /// Where the dispatcher keeps its state, so that restarted by Marathon it recovers its
+    /// framework and queued drivers: `zk://HOSTS`'s hosts and the znode.
+    pub zk_hosts: String,
     /// `mesos://zk://.../mesos`: the leading master, found through ZooKeeper.
     pub master_url: String,
     /// `mesos://DISPATCHER:PORT`, what `--deploy-mode cluster` submits to.
@@ -302,7 +310,6 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
     add("admin-router", Role::AdminRouter, ports::ADMIN_ROUTER, None, "Admin router (this page)");
     add("marathon-lb", Role::MarathonLb, ports::MARATHON_LB_STATS, None, "Load balancer (HAProxy stats)");
     let kafka_settings = lab.settings.kafka.clone().unwrap_or_default();
-    add("spark", Role::SparkDispatcher, ports::SPARK_DISPATCHER_UI, Some("/service/spark/"), "Spark dispatcher UI");
     add("kafka-brokers", Role::KafkaBroker, kafka_settings.broker_port.unwrap_or(ports::KAFKA_BROKER), None, "Kafka brokers");
 
     // Framework schedulers run as Marathon apps, and Marathon can only place tasks on agents:
@@ -319,6 +326,7 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
         }
     };
     add_framework("kafka", Role::Kafka, ports::KAFKA_SCHEDULER_API, "/service/kafka/", "Kafka framework scheduler API");
+    add_framework("spark", Role::SparkDispatcher, ports::SPARK_DISPATCHER_UI, "/service/spark/", "Spark dispatcher UI");
 
     let kafka = framework_node(Role::Kafka).map(|node| {
         let s = lab.settings.kafka.clone().unwrap_or_default();
@@ -334,14 +342,18 @@ pub fn resolve(c: &ComposedLab, catalog: &Catalog) -> ResolvedLab {
         }
     });
     let kafka_brokers = kafka_brokers(&name, &nodes, &kafka_settings);
-    // mlab runs the dispatcher itself (Marathon, which the older guides use, is not available).
-    let spark = nodes.iter().find(|n| n.has(Role::SparkDispatcher)).map(|node| {
+    // The dispatcher is a Marathon app, as the guides deploy it: Marathon restarts it.
+    let spark = framework_node(Role::SparkDispatcher).and_then(|on| nodes.iter().find(|n| n.name == on)).map(|node| {
         let s = lab.settings.spark.clone().unwrap_or_default();
+        let heap = s.dispatcher_mem.map(|m| m.0).unwrap_or(512);
         Spark {
             dispatcher_node: node.name.clone(),
+            dispatcher_ip: node.ip,
             port: ports::SPARK_DISPATCHER,
             ui_port: ports::SPARK_DISPATCHER_UI,
-            dispatcher_heap_mib: s.dispatcher_mem.map(|m| m.0).unwrap_or(512),
+            dispatcher_heap_mib: heap,
+            dispatcher_task_mib: heap + 256,
+            zk_hosts: hosts.clone(),
             master_url: format!("mesos://zk://{hosts}/mesos"),
             dispatcher_url: format!("mesos://{}:{}", node.ip, ports::SPARK_DISPATCHER),
             framework_name: format!("Spark Cluster {name}"),

@@ -119,8 +119,8 @@ impl Role {
             Role::AdminRouter => 32,
             Role::Docker => 128,
             Role::MarathonLb => 64,
-            Role::Kafka => 512,
-            Role::SparkDispatcher => 512,
+            // Framework schedulers are Marathon tasks on an agent, inside the agent's offer.
+            Role::Kafka | Role::SparkDispatcher => 0,
             // The default 512 MiB heap plus the JVM's own.
             Role::KafkaBroker => 768,
         }
@@ -139,8 +139,7 @@ impl Role {
         match self {
             Role::MesosMaster => &[Role::Zookeeper],
             Role::MesosAgent | Role::Marathon | Role::Chronos | Role::MesosDns => &[Role::MesosMaster],
-            Role::Kafka | Role::MarathonLb => &[Role::Marathon],
-            Role::SparkDispatcher => &[Role::MesosMaster],
+            Role::Kafka | Role::MarathonLb | Role::SparkDispatcher => &[Role::Marathon],
             Role::AdminRouter => &[Role::MesosMaster],
             // KRaft: the brokers keep their own metadata quorum, no ZooKeeper.
             Role::Zookeeper | Role::Docker | Role::KafkaBroker => &[],

@@ -57,7 +57,8 @@ fn artifact_roles(service: &str) -> &'static [Role] {
         "marathon" => &[Role::Marathon],
         "chronos" => &[Role::Chronos],
         "kafka" => &[Role::Kafka],
-        "spark" => &[Role::SparkDispatcher],
+        // The dispatcher is a Marathon app.
+        "spark" => &[Role::SparkDispatcher, Role::Marathon],
         "kafka-brokers" => &[Role::KafkaBroker],
         "mesos" | "agents" => &[Role::MesosMaster],
         "mesos-dns" => &[Role::MesosDns],
@@ -170,6 +171,22 @@ async fn marathon_leader(
         }
     }
     Err(last)
+}
+
+/// Marathon's app `id`: its running and healthy task counts and the nodes they run on.
+async fn marathon_app(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>, from: &str, id: &str) -> Result<(u64, u64, Vec<String>), String> {
+    let service = lab.services.iter().find(|s| s.name == "marathon").ok_or("the lab has no Marathon")?;
+    let ip = service.nodes.first().and_then(|n| lab.node(n)).map(|n| n.ip.to_string()).unwrap_or_default();
+    let text = run(sessions, from, &format!("curl -sf --max-time 5 http://{ip}:{}/v2/apps/{id}?embed=app.tasks", service.port))
+        .await
+        .map_err(|e| format!("Marathon does not answer for app /{id} ({e})"))?;
+    let app: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("Marathon's /v2/apps/{id} is not JSON: {e}"))?;
+    let app = &app["app"];
+    let hosts = app["tasks"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|t| t["host"].as_str()).map(|h| h.split('.').next().unwrap_or(h).to_string()).collect())
+        .unwrap_or_default();
+    Ok((app["tasksRunning"].as_u64().unwrap_or(0), app["tasksHealthy"].as_u64().unwrap_or(0), hosts))
 }
 
 /// The node to ask from: the first running one of `preferred`, else any running node.
@@ -351,30 +368,42 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
             }
             "spark" => {
                 let Some(spark) = &lab.spark else { continue };
-                let dispatcher = ip(&spark.dispatcher_node);
                 let framework = &spark.framework_name;
-                // Registered with the leading master as a framework, and its UI answers.
+                // Registered with the leading master as a framework, its UI answering, and
+                // Marathon's word on the app that runs it.
                 let registered = framework_active(lab, sessions, from, leader.as_deref(), framework).await;
-                let ui = http_status(sessions, from, &format!("http://{dispatcher}:{}/", spark.ui_port)).await;
+                let ui = http_status(sessions, from, &format!("http://{}:{}/", spark.dispatcher_ip, spark.ui_port)).await;
+                let app = marathon_app(lab, sessions, from, "spark-dispatcher").await;
+                let supervised = match &app {
+                    Ok((running, healthy, hosts)) => {
+                        format!(
+                            "Marathon app /spark-dispatcher: {running} running, {healthy} healthy on {}",
+                            if hosts.is_empty() { "no node".into() } else { hosts.join(", ") }
+                        )
+                    }
+                    Err(why) => why.clone(),
+                };
                 match (registered, ui) {
                     (true, Ok(code)) if answers(&code) => push(
                         name,
                         title,
                         Readiness::Ready,
-                        format!("framework \"{framework}\" registered; submissions at {} (a systemd service mlab supervises)", spark.dispatcher_url),
+                        format!("framework \"{framework}\" registered; submissions at {} ({supervised})", spark.dispatcher_url),
                     ),
                     (false, _) => push(
                         name,
                         title,
                         Readiness::NotReady,
                         format!(
-                            "framework \"{framework}\" is not registered with the leading master (`journalctl -u spark-dispatcher` on {})",
-                            spark.dispatcher_node
+                            "framework \"{framework}\" is not registered with the leading master ({supervised}; its log is the task's stderr: `mlab open marathon`)"
                         ),
                     ),
-                    (true, other) => {
-                        push(name, title, Readiness::NotReady, format!("registered, but its UI does not answer ({})", other.unwrap_or_else(|e| e)))
-                    }
+                    (true, other) => push(
+                        name,
+                        title,
+                        Readiness::NotReady,
+                        format!("registered, but its UI does not answer ({}; {supervised})", other.unwrap_or_else(|e| e)),
+                    ),
                 }
             }
             "kafka-brokers" => {

@@ -117,14 +117,13 @@ fn written_by_component(labs: &[(ResolvedLab, Vec<NodeFiles>)]) -> BTreeMap<&'st
                         let cmd = json["cmd"].as_str().unwrap_or_else(|| panic!("{where_}: no cmd")).to_string();
                         ("kafka-mesos.scheduler-options.tsv", pairs_of(&words_after(&cmd, "scheduler")))
                     }
-                    "/etc/systemd/system/spark-dispatcher.service" => {
-                        let exec = file.content.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap_or_else(|| panic!("{where_}: no ExecStart"));
-                        // systemd splits ExecStart like a shell does (quotes kept together).
-                        let words = shlex::split(exec).unwrap_or_else(|| panic!("{where_}: unbalanced quotes in {exec:?}"));
-                        let class = words
-                            .iter()
-                            .position(|w| w == "org.apache.spark.deploy.mesos.MesosClusterDispatcher")
-                            .unwrap_or_else(|| panic!("{where_}: {exec}"));
+                    "/etc/mlab/apps/spark-dispatcher.json" => {
+                        let json: serde_json::Value = serde_json::from_str(&file.content).unwrap_or_else(|e| panic!("{where_}: invalid JSON: {e}"));
+                        let cmd = json["cmd"].as_str().unwrap_or_else(|| panic!("{where_}: no cmd"));
+                        // Marathon runs `cmd` with sh -c, which splits it as shlex does.
+                        let words = shlex::split(cmd).unwrap_or_else(|| panic!("{where_}: unbalanced quotes in {cmd:?}"));
+                        let class =
+                            words.iter().position(|w| w == "org.apache.spark.deploy.mesos.MesosClusterDispatcher").unwrap_or_else(|| panic!("{where_}: {cmd}"));
                         let args: Vec<&str> = words[class + 1..].iter().map(String::as_str).collect();
                         ("spark-mesos-dispatcher.args.tsv", pairs_of(&args))
                     }

@@ -12,9 +12,10 @@
 //!   `mlab forward` reaches the agent's port.
 //! - Kafka: a topic with one partition; 100 messages go in on agent1 and all 100 come out on
 //!   master1, with mlab's Kafka tools and with Debian's kcat.
-//! - Spark: Spark's own `examples/src/main/python/pi.py` from the master in client mode prints
-//!   "Pi is roughly 3.1"; submitted to the dispatcher in cluster mode it finishes as a Mesos
-//!   task, whose output is read back from the driver's sandbox.
+//! - Spark: the dispatcher is a Marathon app, which Marathon starts again when its process is
+//!   killed; Spark's own `examples/src/main/python/pi.py` from the master in client mode prints
+//!   "Pi is roughly 3.1"; submitted to the restarted dispatcher in cluster mode it finishes as a
+//!   Mesos task, whose output is read back from the driver's sandbox.
 //! - Marathon, Chronos and marathon-lb (built from source): the example web app deployed,
 //!   scaled, healed after a kill and served through marathon-lb, then deleted; the example
 //!   Chronos job run twice (see marathon_support).
@@ -103,6 +104,7 @@ fn mesos_and_its_frameworks_run_for_real() {
     assert!(brokers["state"] == "ready" && brokers["detail"].as_str().unwrap().starts_with("1 of 1 registered"), "{brokers}");
     let spark = service(&report, "spark");
     assert!(spark["state"] == "ready" && spark["detail"].as_str().unwrap().contains("registered"), "{spark}");
+    assert!(spark["detail"].as_str().unwrap().contains("Marathon app /spark-dispatcher: 1 running, 1 healthy on agent1"), "{spark}");
     let marathon = service(&report, "marathon");
     assert!(marathon["state"] == "ready" && marathon["detail"].as_str().unwrap().starts_with("leader master1"), "{marathon}");
     let chronos = service(&report, "chronos");
@@ -184,11 +186,36 @@ fn mesos_and_its_frameworks_run_for_real() {
     assert_eq!(kcat.lines().collect::<Vec<_>>(), want, "{kcat}");
     eprintln!("TIMING Kafka topic, 100 messages in and out: {:.1} s", t0.elapsed().as_secs_f64());
 
+    // The dispatcher is a Marathon app: its process killed, Marathon starts another, which
+    // recovers the framework from ZooKeeper (while a client-mode job, which needs no
+    // dispatcher, runs).
+    let (marathon, chronos, master) = (format!("http://{MASTER_IP}:8080"), format!("http://{MASTER_IP}:4400"), format!("http://{MASTER_IP}:5050"));
+    let dispatcher_tasks = |mlab: &Mlab| -> Vec<Value> {
+        let app: Value = serde_json::from_str(&mlab.sh("master1", &format!("curl -sf {marathon}/v2/apps/spark-dispatcher"))).expect("the dispatcher's app");
+        app["app"]["tasks"].as_array().cloned().unwrap_or_default()
+    };
+    let first = dispatcher_tasks(&mlab).first().and_then(|t| t["id"].as_str()).expect("a dispatcher task").to_string();
+    mlab.sh("agent1", "sudo pkill -KILL -f org.apache.spark.deploy.mesos.MesosClusterDispatcher");
+    let killed = Instant::now();
+
     // Spark in client mode from the master: the driver runs there, the executor on agent1.
     let t0 = Instant::now();
     let out = mlab.sh("master1", "bash -lc 'spark-submit /opt/spark/examples/src/main/python/pi.py 2 2>/dev/null'");
     eprintln!("TIMING SparkPi in client mode: {:.1} s", t0.elapsed().as_secs_f64());
     assert!(out.contains("Pi is roughly 3.1"), "client mode printed:\n{out}");
+
+    let deadline = killed + Duration::from_secs(420);
+    loop {
+        let tasks = dispatcher_tasks(&mlab);
+        let replaced = tasks.iter().any(|t| t["id"] != first.as_str() && t["healthCheckResults"][0]["alive"] == true);
+        if replaced && mlab.run_code(&["ssh", "master1", "--", "curl", "-sf", "-o", "/dev/null", "http://192.168.129.101:7077/v1/submissions/status/x"]).0 == 0
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "Marathon did not replace the killed dispatcher {first} within 7 minutes: {tasks:?}");
+        std::thread::sleep(Duration::from_secs(5));
+    }
+    eprintln!("TIMING the killed dispatcher replaced by Marathon and answering: {:.1} s", killed.elapsed().as_secs_f64());
 
     // Cluster mode through the dispatcher: the driver is a Mesos task on agent1. spark-submit
     // waits a fixed 10 s for the dispatcher's answer, which a dispatcher under emulation can
@@ -245,7 +272,6 @@ fn mesos_and_its_frameworks_run_for_real() {
     // Marathon and Chronos, as a student drives them (labs/examples/): a Chronos job every
     // minute, and Marathon's web app deployed, scaled, healed, served by marathon-lb to agent1
     // and deleted, while the job runs; then the job's runs.
-    let (marathon, chronos, master) = (format!("http://{MASTER_IP}:8080"), format!("http://{MASTER_IP}:4400"), format!("http://{MASTER_IP}:5050"));
     let t0 = Instant::now();
     let job = marathon_support::schedule_chronos_job(&mlab, "master1", &chronos);
     marathon_support::web_app_lifecycle(&mlab, "master1", &marathon, &master, MASTER_IP, "agent1");

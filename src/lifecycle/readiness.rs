@@ -448,22 +448,29 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
             }
             "chronos" => {
                 let registered = framework_active(lab, sessions, from, leader.as_deref(), "chronos").await;
-                // Every instance answers its API; only the leader is registered with Mesos.
+                // Every instance answers its API and serves its web UI (the page and its
+                // bundle); only the leader is registered with Mesos.
                 let mut answering = Vec::new();
                 for node in &service.nodes {
-                    let cmd = format!("curl -sf --max-time 5 -o /dev/null http://{}:{}/v1/scheduler/jobs", ip(node), service.port);
+                    let base = format!("http://{}:{}", ip(node), service.port);
+                    let cmd = format!(
+                        "curl -sf --max-time 5 -o /dev/null {base}/v1/scheduler/jobs && curl -sf --max-time 5 -o /dev/null {base}/ \
+                         && curl -sf --max-time 10 -o /dev/null {base}/assets/js/bundle.js"
+                    );
                     if run(sessions, from, &cmd).await.is_ok() {
                         answering.push(node.clone());
                     }
                 }
                 match (registered, answering.is_empty()) {
-                    (true, false) => push(name, title, Readiness::Ready, format!("framework registered; jobs API answers on {}", answering.join(", "))),
+                    (true, false) => {
+                        push(name, title, Readiness::Ready, format!("framework registered; jobs API and web UI answer on {}", answering.join(", ")))
+                    }
                     (false, false) => push(name, title, Readiness::NotReady, "its API answers, not registered with the leading master yet".into()),
                     (_, true) => push(
                         name,
                         title,
                         Readiness::NotReady,
-                        format!("/v1/scheduler/jobs does not answer (`journalctl -u chronos` on {})", service.nodes.join(", ")),
+                        format!("its jobs API or web UI does not answer (`journalctl -u chronos` on {})", service.nodes.join(", ")),
                     ),
                 }
             }

@@ -144,6 +144,12 @@ fn mesos_and_mesos_dns_are_built_and_cached() {
     assert!(marathon.path().join("marathon/lib/mesos-1.11.0.jar").is_file(), "the Mesos 1.11.0 Java API");
     let chronos = unpacked("chronos");
     assert!(chronos.path().join("chronos/bin/chronos").is_file() && chronos.path().join("chronos/lib/chronos.jar").is_file());
+    // Its web UI, served from assets/ on the classpath.
+    let listing = std::process::Command::new("jar").arg("tf").arg(chronos.path().join("chronos/lib/chronos.jar")).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    for file in ["assets/index.html", "assets/assets/js/bundle.js"] {
+        assert!(listing.lines().any(|l| l == file), "{file} in the Chronos jar");
+    }
 }
 
 #[test]

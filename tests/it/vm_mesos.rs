@@ -155,6 +155,13 @@ fn mesos_and_its_frameworks_run_for_real() {
     let (code, body) = vm_support::http_get(&address, "/mesos/master/state");
     let state: Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{code}: not JSON ({e}): {body}"));
     assert_eq!(state["leader"], format!("master@{MASTER_IP}:5050"));
+    // Marathon's and Chronos' web UIs (built from their sources) through the same forward.
+    let (code, page) = vm_support::http_get(&address, "/marathon/ui/");
+    assert!(code == 200 && page.contains("main.js"), "Marathon's UI: {code} {page}");
+    let (code, page) = vm_support::http_get(&address, "/chronos/");
+    assert!(code == 200 && page.contains("<title>CHRONOS</title>"), "Chronos' UI: {code} {page}");
+    let (code, bundle) = vm_support::http_get(&address, "/chronos/assets/js/bundle.js");
+    assert!(code == 200 && bundle.len() > 1_000_000, "Chronos' UI bundle: {code}, {} bytes", bundle.len());
     // The same portal in a browser, through the forward: its script finds the lab live.
     if let Some(dom) = browser_support::rendered_dom(&format!("http://{address}{path}")) {
         assert_eq!(browser_support::row_state(&dom, "data-service", "mesos"), ("ready".into(), "leader master1, Mesos 1.11.0".into()));

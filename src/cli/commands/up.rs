@@ -22,8 +22,8 @@ pub struct Args {
     /// Seconds each node may take to answer SSH
     #[arg(long, default_value_t = 300, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
-    /// Seconds services may take to answer after provisioning before `up` reports them not ready
-    #[arg(long, default_value_t = 180, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    /// Seconds services may take to answer after provisioning before `up` reports them not ready (under emulation ha-cluster's Marathons take about 6 minutes)
+    #[arg(long, default_value_t = 420, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub ready_timeout: u64,
     /// Print the report as JSON
     #[arg(long)]

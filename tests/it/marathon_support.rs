@@ -125,8 +125,9 @@ pub fn web_app_lifecycle(mlab: &Mlab, node: &str, marathon: &str, master: &str, 
         let tasks = call(mlab, node, "GET", &format!("{master}/master/tasks"), None);
         let left: Vec<&Value> =
             tasks["tasks"].as_array().expect("tasks").iter().filter(|t| ids.iter().any(|i| t["id"] == i.as_str()) && t["state"] == "TASK_RUNNING").collect();
-        let empty = apps["apps"].as_array().is_some_and(|a| a.is_empty());
-        ((empty && left.is_empty()).then_some(()), format!("{apps}\nstill running: {left:?}"))
+        // Other apps (the lab's own, such as the Spark dispatcher) stay.
+        let gone = apps["apps"].as_array().is_some_and(|a| !a.iter().any(|app| app["id"] == id));
+        ((gone && left.is_empty()).then_some(()), format!("{apps}\nstill running: {left:?}"))
     });
 }
 

@@ -202,7 +202,8 @@ fn mesos_and_its_frameworks_run_for_real() {
         app["app"]["tasks"].as_array().cloned().unwrap_or_default()
     };
     let first = dispatcher_tasks(&mlab).first().and_then(|t| t["id"].as_str()).expect("a dispatcher task").to_string();
-    mlab.sh("agent1", "sudo pkill -KILL -f org.apache.spark.deploy.mesos.MesosClusterDispatcher");
+    // The bracket keeps pkill from matching its own command line (and the shell running it).
+    mlab.sh("agent1", "sudo pkill -KILL -f 'org.apache.spark.deploy.mesos.[M]esosClusterDispatcher'");
     let killed = Instant::now();
 
     // Spark in client mode from the master: the driver runs there, the executor on agent1.

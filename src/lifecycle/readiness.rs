@@ -374,16 +374,25 @@ async fn check_once(lab: &ResolvedLab, sessions: &HashMap<String, Arc<Session>>,
                 let registered = framework_active(lab, sessions, from, leader.as_deref(), framework).await;
                 let ui = http_status(sessions, from, &format!("http://{}:{}/", spark.dispatcher_ip, spark.ui_port)).await;
                 let app = marathon_app(lab, sessions, from, "spark-dispatcher").await;
-                let supervised = match &app {
-                    Ok((running, healthy, hosts)) => {
+                let (supervised, healthy) = match &app {
+                    Ok((running, healthy, hosts)) => (
                         format!(
                             "Marathon app /spark-dispatcher: {running} running, {healthy} healthy on {}",
                             if hosts.is_empty() { "no node".into() } else { hosts.join(", ") }
-                        )
-                    }
-                    Err(why) => why.clone(),
+                        ),
+                        *healthy > 0,
+                    ),
+                    Err(why) => (why.clone(), false),
                 };
                 match (registered, ui) {
+                    // Marathon's health check is what restarts a hung dispatcher: until it has
+                    // passed once, the supervision the README promises is not checked.
+                    (true, Ok(code)) if answers(&code) && !healthy => push(
+                        name,
+                        title,
+                        Readiness::NotReady,
+                        format!("registered and its UI answers, Marathon's health check has not passed yet ({supervised})"),
+                    ),
                     (true, Ok(code)) if answers(&code) => push(
                         name,
                         title,
